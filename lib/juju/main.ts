@@ -1,0 +1,77 @@
+/**
+ * The dispatch glue: read the context once, build the model, run the charm, then report one status
+ * and flush the log. An uncaught error exits non-zero, so Juju discards the hook's buffered changes
+ * and retries it (juju-contract §4, §5.5).
+ */
+import { contextFromEnv, type JujuContext } from "./context";
+import { HookTools } from "./hook-tools";
+import { BufferedJujuLog, createLogger, type Logger } from "./log";
+import { Action, Model } from "./model";
+import { type Status, StatusCollector } from "./status";
+import { spawnToolRunner, type ToolRunner } from "./tool-runner";
+
+export interface Hook {
+  readonly context: JujuContext;
+  readonly model: Model;
+  readonly tools: HookTools;
+  readonly log: Logger;
+  /** Set for actions only. */
+  readonly action: Action | undefined;
+  /** Propose a unit status; the highest-priority proposal is set when the hook ends. */
+  report(status: Status): void;
+  /** Propose the application status (applied only on the leader). */
+  reportApp(status: Status): void;
+}
+
+export type CharmHandler = (hook: Hook) => void | Promise<void>;
+
+export interface RunOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly runner?: ToolRunner;
+}
+
+/** Runs `handler` for the event in `env`; resolves to the process exit code. */
+export async function runHook(handler: CharmHandler, options: RunOptions = {}): Promise<number> {
+  const env = options.env ?? process.env;
+  const sink = new BufferedJujuLog();
+  const log = createLogger(sink, env.JUJU_DEBUG ? "trace" : "debug");
+  let tools: HookTools | undefined;
+  try {
+    const context = contextFromEnv(env);
+    tools = new HookTools(options.runner ?? spawnToolRunner({ env }));
+    const model = new Model(context, tools);
+    const unitStatus = new StatusCollector();
+    const appStatus = new StatusCollector();
+    const action = context.action ? new Action(context.action.name, context.action.id, tools) : undefined;
+    await handler({
+      context,
+      model,
+      tools,
+      log,
+      action,
+      report: (status) => unitStatus.add(status),
+      reportApp: (status) => appStatus.add(status),
+    });
+    for (const issue of model.databagIssues) {
+      log.warn({ source: issue.source, key: issue.key }, `ignored malformed relation data: ${issue.problem}`);
+    }
+    const unit = unitStatus.chosen;
+    if (unit) tools.statusSet(unit.name, unit.message);
+    const app = appStatus.chosen;
+    if (app && model.isLeader) tools.statusSet(app.name, app.message, true);
+    sink.flush(tools);
+    return 0;
+  } catch (error) {
+    log.error(
+      { err: error instanceof Error ? { name: error.name, message: error.message } : String(error) },
+      "hook failed",
+    );
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    try {
+      if (tools) sink.flush(tools);
+    } catch {
+      // The log could not reach Juju; stderr above still reaches the unit log.
+    }
+    return 1;
+  }
+}
