@@ -1,0 +1,166 @@
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import {
+  mergeZooCfg,
+  parseZooCfg,
+  renderZooCfg,
+  staticConfigChanges,
+  type ZooCfgInput,
+} from "../../../src/workload/zoo-cfg";
+import { expectGolden } from "./golden";
+
+const SUPER_DIGEST = "aVDbMJN1rWj6VKRFxbLq7qU00lY="; // base64(sha1("super:not-a-real-password"))
+
+const SAMPLE: ZooCfgInput = {
+  tickTime: 2000,
+  initLimit: 5,
+  syncLimit: 2,
+  autopurgeSnapRetainCount: 3,
+  autopurgePurgeInterval: 1,
+  unitIp: "10.20.30.41",
+  superDigest: SUPER_DIGEST,
+};
+
+const desired = renderZooCfg(SAMPLE);
+
+/** What ZooKeeper 3.8 leaves after a reconfig: Properties order, no comments, clientPort* dropped. */
+function rewrittenByZooKeeper(text: string, dynamicFile: string): string {
+  const kept = [...parseZooCfg(text)].filter(([key]) => key !== "dynamicConfigFile" && key !== "clientPort");
+  return `${[...kept.reverse().map(([k, v]) => `${k}=${v}`), `dynamicConfigFile=${dynamicFile}`].join("\n")}\n`;
+}
+
+describe("renderZooCfg", () => {
+  it("renders the static zoo.cfg for a sample unit", () => {
+    expectGolden("zoo.cfg", desired);
+  });
+
+  it("renders no membership: ZooKeeper owns server.N lines", () => {
+    expect([...parseZooCfg(desired).keys()].filter((k) => k.startsWith("server."))).toEqual([]);
+  });
+
+  it("derives the session timeout bounds from tickTime (2 and 20 ticks)", () => {
+    const cfg = parseZooCfg(renderZooCfg({ ...SAMPLE, tickTime: 500 }));
+    expect(cfg.get("minSessionTimeout")).toBe("1000");
+    expect(cfg.get("maxSessionTimeout")).toBe("10000");
+  });
+
+  it("accepts a digest computed as ZooKeeper's DigestAuthenticationProvider does", () => {
+    const digest = createHash("sha1").update("super:not-a-real-password").digest("base64");
+    expect(
+      parseZooCfg(renderZooCfg({ ...SAMPLE, superDigest: digest })).get(
+        "DigestAuthenticationProvider.superDigest",
+      ),
+    ).toBe(`super:${SUPER_DIGEST}`);
+  });
+
+  it.each([
+    ["a super:-prefixed digest", `super:${SUPER_DIGEST}`],
+    ["a clear-text password", "not-a-real-password"],
+    ["an empty string", ""],
+  ])("rejects %s as superDigest", (_, superDigest) => {
+    expect(() => renderZooCfg({ ...SAMPLE, superDigest })).toThrow(/superDigest/);
+  });
+
+  it("rejects a unit address that would inject another key", () => {
+    expect(() => renderZooCfg({ ...SAMPLE, unitIp: "10.0.0.1\nskipACL=yes" })).toThrow(/admin.serverAddress/);
+  });
+});
+
+describe("parseZooCfg", () => {
+  it("reads Properties-style lines, skipping comments and blanks; the last duplicate wins", () => {
+    const cfg = parseZooCfg(
+      "# c\n! c\n\n  tickTime = 2000 \ninitLimit:5\nsyncLimit 2\nx=a=b\ntickTime=3000\r\n",
+    );
+    expect([...cfg]).toEqual([
+      ["tickTime", "3000"],
+      ["initLimit", "5"],
+      ["syncLimit", "2"],
+      ["x", "a=b"],
+    ]);
+  });
+});
+
+describe("staticConfigChanges", () => {
+  it("reordered keys and dropped comments are no change", () => {
+    const reordered = `${desired
+      .split("\n")
+      .filter((l) => l && !l.startsWith("#"))
+      .reverse()
+      .join("\n")}\n`;
+    expect(staticConfigChanges(reordered, desired)).toEqual([]);
+  });
+
+  it("a changed tickTime is reported as ['tickTime']", () => {
+    const current = desired.replace("tickTime=2000", "tickTime=3000");
+    expect(staticConfigChanges(current, desired)).toEqual(["tickTime"]);
+  });
+
+  it("a tick-time config change also changes the session timeouts derived from it", () => {
+    const current = renderZooCfg({ ...SAMPLE, tickTime: 3000 });
+    expect(staticConfigChanges(current, desired)).toEqual([
+      "tickTime",
+      "minSessionTimeout",
+      "maxSessionTimeout",
+    ]);
+  });
+
+  it("a changed init-limit alone is reported as exactly ['initLimit']", () => {
+    expect(staticConfigChanges(renderZooCfg({ ...SAMPLE, initLimit: 10 }), desired)).toEqual(["initLimit"]);
+  });
+
+  it("ZooKeeper rewriting dynamicConfigFile and dropping clientPort after a reconfig is no change", () => {
+    const withClientPort = `${desired}clientPort=2181\n`;
+    const current = rewrittenByZooKeeper(withClientPort, "/etc/zookeeper/charm/zoo.cfg.dynamic.100000003");
+    expect(current).not.toContain("clientPort");
+    expect(staticConfigChanges(current, withClientPort)).toEqual([]);
+  });
+
+  it("ignores membership keys ZooKeeper owns (server.*, group*, weight*, peerType, version)", () => {
+    const current = `${desired}server.1=10.0.0.1:2888:3888:participant;2181\ngroup.1=1\nweight.1=1\npeerType=observer\nversion=100000000\nclientPortAddress=10.0.0.1\n`;
+    expect(staticConfigChanges(current, desired)).toEqual([]);
+  });
+
+  it("reports a key the desired config no longer has, and one it newly has", () => {
+    const current = desired.replace(/^enforce\.auth\.enabled=.*\n/m, "").concat("skipACL=yes\n");
+    expect(staticConfigChanges(current, desired)).toEqual(["enforce.auth.enabled", "skipACL"]);
+  });
+
+  it("reports secureClientPort: ZooKeeper never rewrites it, so a difference is a real TLS change", () => {
+    expect(staticConfigChanges(desired, `${desired}secureClientPort=2182\n`)).toEqual(["secureClientPort"]);
+  });
+
+  it("reports everything against an empty file", () => {
+    expect(staticConfigChanges("", desired)).toHaveLength(parseZooCfg(desired).size - 1); // minus dynamicConfigFile
+  });
+});
+
+describe("mergeZooCfg", () => {
+  it("writes the desired text when there is no file yet", () => {
+    expect(mergeZooCfg(undefined, desired)).toBe(desired);
+  });
+
+  it("keeps ZooKeeper's current dynamicConfigFile so membership is not rolled back", () => {
+    const current = rewrittenByZooKeeper(desired, "/etc/zookeeper/charm/zoo.cfg.dynamic.100000003");
+    const merged = mergeZooCfg(current, renderZooCfg({ ...SAMPLE, tickTime: 3000 }));
+    const cfg = parseZooCfg(merged);
+    expect(cfg.get("dynamicConfigFile")).toBe("/etc/zookeeper/charm/zoo.cfg.dynamic.100000003");
+    expect(cfg.get("tickTime")).toBe("3000");
+    expect(merged.match(/dynamicConfigFile=/g)).toHaveLength(1);
+    expectGolden("zoo.cfg.merged", merged);
+  });
+
+  it("is the desired text when the current file has no dynamicConfigFile", () => {
+    expect(mergeZooCfg("tickTime=2000\n", desired)).toBe(desired);
+  });
+
+  it("appends the kept dynamicConfigFile when the desired text lacks one", () => {
+    expect(mergeZooCfg("dynamicConfigFile=/x.dynamic.2\n", "tickTime=2000")).toBe(
+      "tickTime=2000\ndynamicConfigFile=/x.dynamic.2\n",
+    );
+  });
+
+  it("after merging, the written file differs from the desired one in nothing that matters", () => {
+    const current = rewrittenByZooKeeper(desired, "/etc/zookeeper/charm/zoo.cfg.dynamic.100000003");
+    expect(staticConfigChanges(mergeZooCfg(current, desired), desired)).toEqual([]);
+  });
+});
