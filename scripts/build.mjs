@@ -1,19 +1,35 @@
 // Bundles the hook entry point and everything it imports into one file, dist/charm.js, that runs on
-// Node.js 18 and later with nothing from node_modules at run time.
+// Node.js 18 and later with nothing from node_modules at run time. With --sim it bundles the Juju
+// emulator's CLI into build/sim/cli.mjs instead (a development tool, run by `npm run sim`).
 import { build } from "esbuild";
 
-const result = await build({
-  entryPoints: ["hooks/charm.ts"],
-  outfile: "dist/charm.js",
-  bundle: true,
-  platform: "node",
-  target: "node18",
-  format: "cjs",
-  minify: true,
-  keepNames: true,
-  legalComments: "eof",
-  metafile: true,
-  logLevel: "warning",
-});
-const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
-if (!process.argv.includes("--quiet")) console.log(`dist/charm.js: ${bytes} bytes`);
+const quiet = process.argv.includes("--quiet");
+
+if (process.argv.includes("--sim")) {
+  await build({
+    entryPoints: ["tests/sim/cli.ts"],
+    outfile: "build/sim/cli.mjs",
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "esm",
+    packages: "external",
+    logLevel: "warning",
+  });
+} else {
+  const result = await build({
+    entryPoints: ["hooks/charm.ts"],
+    outfile: "dist/charm.js",
+    bundle: true,
+    platform: "node",
+    target: "node18",
+    format: "cjs",
+    minify: true,
+    keepNames: true,
+    legalComments: "eof",
+    metafile: true,
+    logLevel: "warning",
+  });
+  const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
+  if (!quiet) console.log(`dist/charm.js: ${bytes} bytes`);
+}

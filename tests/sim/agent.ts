@@ -1,0 +1,386 @@
+/**
+ * A unit agent ("uniter"): keeps what its unit has seen of the model and picks the next hook the way
+ * Juju 3.6 does (juju-contract §5.1, §5.2): storage-attached, install, relation-created, leadership
+ * hooks, secret-changed, actions, the queued start, teardown when dying, config-changed, relation
+ * hooks per relation (departed, broken, app-changed, joined then changed, changed), update-status.
+ * What the unit has seen only advances when a hook succeeds, so a failed hook is retried as is.
+ */
+import { createHash } from "node:crypto";
+import type { HookDescriptor, UnitView } from "./hook-context";
+import {
+  effectiveConfig,
+  endpointOf,
+  isPeer,
+  type Model,
+  type Relation,
+  remoteAppOf,
+  type Unit,
+} from "./model";
+
+export interface RelationSeen {
+  created: boolean;
+  /** Remote units this unit knows, with the settings version it last handled. */
+  members: Map<string, number>;
+  /** Remote application bag versions handled. */
+  apps: Map<string, number>;
+  /** A unit whose relation-changed must follow its relation-joined. */
+  changedPending: string | undefined;
+  broken: boolean;
+}
+
+export interface NextHook {
+  readonly kind: "hook";
+  readonly hook: HookDescriptor;
+  /** The relation members the hook's relation-list shows (joined includes, departed excludes). */
+  readonly view: UnitView;
+  /** Records the hook as handled; called only after it succeeded and committed. */
+  readonly done: () => void;
+}
+
+export interface NextAction {
+  readonly kind: "action";
+  readonly actionId: string;
+  readonly view: UnitView;
+}
+
+export type NextOp = NextHook | NextAction;
+
+/** Everything a unit agent remembers between hooks (Juju keeps it in the agent's local state). */
+export class UnitAgentState {
+  installed = false;
+  started = false;
+  stopped = false;
+  removed = false;
+  /** The start hook follows the first config-changed. */
+  startQueued = false;
+  leaderElectedRun = false;
+  leaderSettingsSeen = -1;
+  configSeen: string | undefined;
+  readonly relations = new Map<number, RelationSeen>();
+  readonly storageAttached = new Set<string>();
+  readonly storageDetached = new Set<string>();
+  /** Secret id → latest revision this consumer was told about by secret-changed. */
+  readonly secretsNotified = new Map<string, number>();
+  updateStatusDue = 0;
+
+  constructor(readonly unit: string) {}
+
+  private relationSeen(id: number): RelationSeen {
+    let seen = this.relations.get(id);
+    if (!seen) {
+      seen = {
+        created: false,
+        members: new Map(),
+        apps: new Map(),
+        changedPending: undefined,
+        broken: false,
+      };
+      this.relations.set(id, seen);
+    }
+    return seen;
+  }
+
+  /**
+   * The unit's view for tools: the relations it may address (created, not broken, plus the hook's
+   * own relation, which stays addressable in its relation-created and relation-broken hooks) and
+   * the members it knows (relation-joined shows the joining unit, relation-departed hides the leaver).
+   */
+  view(extra?: { relationId: number; include?: string; exclude?: string }): UnitView {
+    return {
+      relationIds: () => {
+        const ids = [...this.relations.entries()]
+          .filter(([, seen]) => seen.created && !seen.broken)
+          .map(([id]) => id);
+        if (extra && !ids.includes(extra.relationId)) ids.push(extra.relationId);
+        return ids.sort((a, b) => a - b);
+      },
+      members: (relationId) => {
+        const seen = this.relations.get(relationId);
+        if (!seen || seen.broken) return [];
+        const members = new Set(seen.members.keys());
+        if (extra?.relationId === relationId) {
+          if (extra.include) members.add(extra.include);
+          if (extra.exclude) members.delete(extra.exclude);
+        }
+        return [...members].sort(compareUnits);
+      },
+    };
+  }
+
+  /** The next operation for this unit, or undefined when it is idle. */
+  next(model: Model, now: number, updateStatusIntervalMs: number): NextOp | undefined {
+    const unit = model.units[this.unit];
+    if (!unit || this.removed) return undefined;
+    const app = model.applications[unit.app]!;
+    const dying = unit.life !== "alive";
+    const hook = (descriptor: HookDescriptor, done: () => void, view = this.view()): NextHook => ({
+      kind: "hook",
+      hook: descriptor,
+      view,
+      done,
+    });
+
+    // Storage attachments run before install on machines.
+    for (const id of unit.storage) {
+      if (!this.storageAttached.has(id) && !dying) {
+        const name = id.slice(0, id.indexOf("/"));
+        return hook({ kind: "hook", name: `${name}-storage-attached`, storageId: id }, () =>
+          this.storageAttached.add(id),
+        );
+      }
+    }
+    if (!this.installed) {
+      if (dying) {
+        this.removed = true;
+        return undefined;
+      }
+      return hook({ kind: "hook", name: "install" }, () => {
+        this.installed = true;
+      });
+    }
+
+    if (!dying) {
+      for (const relation of relationsOf(model, unit)) {
+        const seen = this.relationSeen(relation.id);
+        if (!seen.created && relation.life === "alive") {
+          const endpoint = endpointOf(relation, unit.app)!;
+          return hook(
+            {
+              kind: "hook",
+              name: `${endpoint.endpoint}-relation-created`,
+              relationId: relation.id,
+              remoteApp: remoteAppOf(relation, unit.app),
+            },
+            () => {
+              seen.created = true;
+              // Entering scope: Juju fills the unit's bag with its addresses (§3.3, §9.4 item 3).
+              relation.unitBags[unit.name] ??= {
+                data: {
+                  "egress-subnets": `${unit.address}/32`,
+                  "ingress-address": unit.address,
+                  "private-address": unit.address,
+                },
+                version: 1,
+              };
+              if (!relation.scope.includes(unit.name)) relation.scope.push(unit.name);
+            },
+            this.view({ relationId: relation.id }),
+          );
+        }
+      }
+
+      const isLeader = app.leader === unit.name;
+      if (isLeader && !this.leaderElectedRun) {
+        return hook({ kind: "hook", name: "leader-elected" }, () => {
+          this.leaderElectedRun = true;
+          this.leaderSettingsSeen = app.leaderSettings.version;
+        });
+      }
+      if (!isLeader) this.leaderElectedRun = false;
+      if (!isLeader && this.leaderSettingsSeen !== app.leaderSettings.version) {
+        const version = app.leaderSettings.version;
+        return hook({ kind: "hook", name: "leader-settings-changed" }, () => {
+          this.leaderSettingsSeen = version;
+        });
+      }
+
+      for (const secret of Object.values(model.secrets)) {
+        const consumer = secret.consumers[unit.name];
+        const latest = secret.revisions.at(-1)?.revision ?? 0;
+        if (
+          consumer &&
+          latest > consumer.trackedRevision &&
+          (this.secretsNotified.get(secret.id) ?? 0) < latest
+        ) {
+          return hook(
+            {
+              kind: "hook",
+              name: "secret-changed",
+              secretId: `secret:${secret.id}`,
+              secretLabel: consumer.label ?? "",
+            },
+            () => this.secretsNotified.set(secret.id, latest),
+          );
+        }
+      }
+    }
+
+    const action = Object.values(model.actions)
+      .filter((record) => record.unit === unit.name && record.status === "pending")
+      .sort((a, b) => Number(a.id) - Number(b.id))[0];
+    if (action) return { kind: "action", actionId: action.id, view: this.view() };
+
+    if (this.startQueued && !dying) {
+      return hook({ kind: "hook", name: "start" }, () => {
+        this.startQueued = false;
+        this.started = true;
+      });
+    }
+
+    if (dying) return this.teardown(model, unit, hook);
+
+    const configHash = hashConfig(effectiveConfig(app));
+    if (this.configSeen !== configHash) {
+      return hook({ kind: "hook", name: "config-changed" }, () => {
+        this.configSeen = configHash;
+        if (!this.started) this.startQueued = true;
+      });
+    }
+
+    for (const relation of relationsOf(model, unit)) {
+      const next = this.nextRelationHook(model, unit, relation, false, hook);
+      if (next) return next;
+    }
+    for (const [id, seen] of this.relations) {
+      if (!model.relations[id] && !seen.broken) this.relations.delete(id);
+    }
+
+    if (this.started && updateStatusIntervalMs > 0) {
+      if (this.updateStatusDue === 0) this.updateStatusDue = now + updateStatusIntervalMs;
+      if (now >= this.updateStatusDue) {
+        return hook({ kind: "hook", name: "update-status" }, () => {
+          this.updateStatusDue = Date.now() + updateStatusIntervalMs;
+        });
+      }
+    }
+    return undefined;
+  }
+
+  private nextRelationHook(
+    model: Model,
+    unit: Unit,
+    relation: Relation,
+    unitDying: boolean,
+    hook: (descriptor: HookDescriptor, done: () => void, view?: UnitView) => NextHook,
+  ): NextHook | undefined {
+    const seen = this.relations.get(relation.id);
+    if (!seen?.created || seen.broken) return undefined;
+    const endpoint = endpointOf(relation, unit.app)!.endpoint;
+    const remoteApp = remoteAppOf(relation, unit.app)!;
+    const base = { kind: "hook" as const, relationId: relation.id, remoteApp };
+
+    if (seen.changedPending && !unitDying && relation.life === "alive") {
+      const member = seen.changedPending;
+      const version = relation.unitBags[member]?.version ?? 0;
+      return hook({ ...base, name: `${endpoint}-relation-changed`, remoteUnit: member }, () => {
+        seen.changedPending = undefined;
+        seen.members.set(member, version);
+      });
+    }
+    const remoteBroken = unitDying || relation.life !== "alive";
+    const remote = remoteBroken
+      ? []
+      : relation.scope
+          .filter((name) => name !== unit.name && model.units[name]?.app === remoteApp)
+          .sort(compareUnits);
+
+    for (const member of [...seen.members.keys()].sort(compareUnits)) {
+      if (!remote.includes(member)) {
+        // JUJU_DEPARTING_UNIT names the local unit when it is the one going away (§1.3).
+        const departing = unitDying ? unit.name : member;
+        return hook(
+          { ...base, name: `${endpoint}-relation-departed`, remoteUnit: member, departingUnit: departing },
+          () => {
+            seen.members.delete(member);
+            if (seen.changedPending === member) seen.changedPending = undefined;
+          },
+          this.view({ relationId: relation.id, exclude: member }),
+        );
+      }
+    }
+    if (remoteBroken) {
+      if (!isPeer(relation)) {
+        return hook(
+          { ...base, name: `${endpoint}-relation-broken` },
+          () => {
+            seen.broken = true;
+            leaveScope(relation, unit.name);
+          },
+          this.view({ relationId: relation.id }),
+        );
+      }
+      leaveScope(relation, unit.name);
+      return undefined;
+    }
+    const appBag = relation.appBags[remoteApp];
+    if (appBag && remoteApp === unit.app && model.applications[unit.app]?.leader === unit.name) {
+      // A leader never hears about its own application-bag writes (§5.2).
+      seen.apps.set(remoteApp, appBag.version);
+    }
+    if (appBag && appBag.version > 0 && (seen.apps.get(remoteApp) ?? 0) !== appBag.version) {
+      const version = appBag.version;
+      return hook({ ...base, name: `${endpoint}-relation-changed` }, () => seen.apps.set(remoteApp, version));
+    }
+    for (const member of remote) {
+      if (!seen.members.has(member)) {
+        const version = relation.unitBags[member]?.version ?? 0;
+        return hook(
+          { ...base, name: `${endpoint}-relation-joined`, remoteUnit: member },
+          () => {
+            seen.members.set(member, version);
+            seen.changedPending = member;
+          },
+          this.view({ relationId: relation.id, include: member }),
+        );
+      }
+    }
+    for (const member of remote) {
+      const version = relation.unitBags[member]?.version ?? 0;
+      if (seen.members.get(member) !== version) {
+        return hook({ ...base, name: `${endpoint}-relation-changed`, remoteUnit: member }, () =>
+          seen.members.set(member, version),
+        );
+      }
+    }
+    return undefined;
+  }
+
+  private teardown(
+    model: Model,
+    unit: Unit,
+    hook: (descriptor: HookDescriptor, done: () => void, view?: UnitView) => NextHook,
+  ): NextHook | undefined {
+    for (const relation of relationsOf(model, unit, true)) {
+      const next = this.nextRelationHook(model, unit, relation, true, hook);
+      if (next) return next;
+    }
+    if (this.started && !this.stopped) {
+      return hook({ kind: "hook", name: "stop" }, () => {
+        this.stopped = true;
+      });
+    }
+    for (const id of unit.storage) {
+      if (this.storageAttached.has(id) && !this.storageDetached.has(id)) {
+        const name = id.slice(0, id.indexOf("/"));
+        return hook({ kind: "hook", name: `${name}-storage-detaching`, storageId: id }, () =>
+          this.storageDetached.add(id),
+        );
+      }
+    }
+    return hook({ kind: "hook", name: "remove" }, () => {
+      this.removed = true;
+    });
+  }
+}
+
+/** Relations the unit's application takes part in, by id; dying ones too while the unit is in scope. */
+function relationsOf(model: Model, unit: Unit, includeDying = true): Relation[] {
+  return Object.values(model.relations)
+    .filter((relation) => endpointOf(relation, unit.app) !== undefined)
+    .filter((relation) => includeDying || relation.life === "alive")
+    .sort((a, b) => a.id - b.id);
+}
+
+function leaveScope(relation: Relation, unit: string): void {
+  relation.scope = relation.scope.filter((name) => name !== unit);
+}
+
+/** Juju sorts unit names as strings (Go's sort.Strings): "app/10" comes before "app/2". */
+export function compareUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function hashConfig(config: Readonly<Record<string, unknown>>): string {
+  const sorted = Object.fromEntries(Object.entries(config).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return createHash("sha256").update(JSON.stringify(sorted)).digest("hex");
+}

@@ -1,0 +1,1054 @@
+/**
+ * The emulated Juju controller and its unit agents, in one process: the model, one agent loop per
+ * unit (one hook at a time per unit, units in parallel), one machine per unit, the hook-tool socket,
+ * leadership, hook retries with Juju's backoff, actions, `juju exec`, and the model operations the
+ * CLI offers. Tests use it in-process; the CLI talks to the same class in a background process.
+ */
+import { execFileSync } from "node:child_process";
+import { randomBytes, randomInt, randomUUID } from "node:crypto";
+import { copyFileSync, cpSync, existsSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { type NextHook, UnitAgentState } from "./agent";
+import { loadCharm } from "./charm-loader";
+import { HookContext, type HookDescriptor, type UnitView } from "./hook-context";
+import { MachineHost } from "./machine";
+import {
+  type ActionRecord,
+  type Application,
+  type Charm,
+  effectiveConfig,
+  type LogRecord,
+  type Model,
+  now,
+  type Relation,
+  type Unit,
+} from "./model";
+import { ServiceManager } from "./services";
+import { buildJujuc, ioFor, type ToolOutput, type ToolRequest, ToolServer } from "./tool-server";
+import { TOOL_NAMES } from "./tools";
+
+export const JUJU_VERSION = "3.6.4";
+
+export interface ControllerOptions {
+  /** Where the model keeps machines, charms and binaries (default `.sim`). */
+  readonly modelDir?: string;
+  readonly modelName?: string;
+  /** The first three octets of the machines' loopback addresses (default random 127.x.y). */
+  readonly subnet?: string;
+  /** How long a dead leader's lease lasts before another unit is elected (Juju: ~30–60 s). */
+  readonly leaseExpiryMs?: number;
+  /** First retry delay of a failed hook (Juju: 5 s), doubling up to retryMaxMs (Juju: 5 min). */
+  readonly retryBaseMs?: number;
+  readonly retryMaxMs?: number;
+  /** Called for every log line the model records (hook output, juju-log, controller notes). */
+  readonly onLog?: (record: LogRecord) => void;
+}
+
+interface HookFailure {
+  readonly op: NextHook;
+  attempts: number;
+  retryAt: number;
+}
+
+interface AgentRuntime {
+  readonly state: UnitAgentState;
+  busy: boolean;
+  /** The failed hook, retried unchanged when its backoff expires or on `resolved`. */
+  error: HookFailure | undefined;
+}
+
+export interface DeployOptions {
+  readonly numUnits?: number;
+  readonly config?: Readonly<Record<string, string>>;
+}
+
+export interface ExecResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/snap/bin";
+
+function parseDuration(value: string): number {
+  let total = 0;
+  const pattern = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
+  let consumed = 0;
+  for (const match of value.matchAll(pattern)) {
+    const amount = Number(match[1]);
+    total += amount * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as "ms" | "s" | "m" | "h"];
+    consumed += match[0].length;
+  }
+  if (consumed !== value.length || value === "") throw new Error(`invalid duration ${JSON.stringify(value)}`);
+  return total;
+}
+
+/** Converts a `juju config` string into the option's type, with Juju-like errors. */
+export function convertConfigValue(charm: Charm, key: string, raw: string): unknown {
+  const option = charm.config[key];
+  if (!option) throw new Error(`unknown option "${key}"`);
+  switch (option.type) {
+    case "int":
+      if (!/^-?\d+$/.test(raw.trim())) throw new Error(`option "${key}" expected int, got "${raw}"`);
+      return Number(raw);
+    case "float":
+      if (raw.trim() === "" || Number.isNaN(Number(raw)))
+        throw new Error(`option "${key}" expected float, got "${raw}"`);
+      return Number(raw);
+    case "boolean":
+      if (!["true", "false"].includes(raw.trim().toLowerCase())) {
+        throw new Error(`option "${key}" expected boolean, got "${raw}"`);
+      }
+      return raw.trim().toLowerCase() === "true";
+    default:
+      return raw;
+  }
+}
+
+export class Controller {
+  readonly model: Model;
+  readonly modelDir: string;
+  private readonly agents = new Map<string, AgentRuntime>();
+  private readonly machines = new Map<string, MachineHost>();
+  private readonly services = new Map<string, ServiceManager>();
+  private readonly contexts = new Map<string, HookContext>();
+  private readonly subnet: string;
+  private readonly leaseExpiryMs: number;
+  private readonly retryBaseMs: number;
+  private readonly retryMaxMs: number;
+  private readonly ticker: NodeJS.Timeout;
+  private readonly pendingElections = new Map<string, NodeJS.Timeout>();
+  private readonly logListeners = new Set<(record: LogRecord) => void>();
+  private destroyed = false;
+  private kicking = false;
+
+  private constructor(
+    options: ControllerOptions,
+    private readonly tools: ToolServer,
+    readonly socketAddress: string,
+    private readonly jujuc: string,
+  ) {
+    this.modelDir = resolve(options.modelDir ?? ".sim");
+    this.subnet = options.subnet ?? `127.${randomInt(2, 250)}.${randomInt(0, 256)}`;
+    this.leaseExpiryMs = options.leaseExpiryMs ?? 5_000;
+    this.retryBaseMs = options.retryBaseMs ?? 5_000;
+    this.retryMaxMs = options.retryMaxMs ?? 300_000;
+    if (options.onLog) this.logListeners.add(options.onLog);
+    this.model = {
+      name: options.modelName ?? "sim",
+      uuid: randomUUID(),
+      jujuVersion: JUJU_VERSION,
+      applications: {},
+      units: {},
+      relations: {},
+      secrets: {},
+      storage: {},
+      machines: {},
+      actions: {},
+      logs: [],
+      config: { "update-status-hook-interval": "5m", "automatically-retry-hooks": true },
+      nextRelationId: 0,
+      nextMachineId: 0,
+      nextActionId: 1,
+      nextStorageIndex: {},
+    };
+    this.ticker = setInterval(() => this.kick(), 250);
+  }
+
+  static async create(options: ControllerOptions = {}): Promise<Controller> {
+    if (process.getuid?.() !== 0)
+      throw new Error("the Juju emulator needs root (it gives each unit its own mount namespace)");
+    const modelDir = resolve(options.modelDir ?? ".sim");
+    mkdirSync(modelDir, { recursive: true });
+    const socketAddress = `@juju-sim/${randomBytes(8).toString("hex")}/agent.socket`;
+    const jujuc = buildJujuc(join(modelDir, "bin"), socketAddress);
+    let controller: Controller | undefined;
+    const tools = await ToolServer.listen(socketAddress, (request) => controller!.handleTool(request));
+    controller = new Controller(options, tools, socketAddress, jujuc);
+    return controller;
+  }
+
+  // --- logging -----------------------------------------------------------------------------------
+
+  log(unit: string, level: string, logger: string, message: string): void {
+    const record: LogRecord = { time: now(), unit, level, logger, message };
+    this.model.logs.push(record);
+    for (const listener of this.logListeners) listener(record);
+  }
+
+  /** Follows new log records until the returned function is called. */
+  followLogs(listener: (record: LogRecord) => void): () => void {
+    this.logListeners.add(listener);
+    return () => this.logListeners.delete(listener);
+  }
+
+  // --- hook tools --------------------------------------------------------------------------------
+
+  private async handleTool(request: ToolRequest): Promise<ToolOutput> {
+    if (request.tool === "systemctl") {
+      const machine = [...this.machines.values()].find((candidate) => candidate.owns(request.pid));
+      if (!machine)
+        return {
+          code: 1,
+          stdout: "",
+          stderr: "System has not been booted with systemd as init system (PID 1).\n",
+        };
+      return this.services.get(machine.id)!.systemctl(request.args);
+    }
+    const context = this.contexts.get(request.contextId);
+    if (!context) {
+      return {
+        code: 1,
+        stdout: "",
+        stderr: `ERROR bad request: no hook context ${JSON.stringify(request.contextId)}\n`,
+      };
+    }
+    const logged = this.model.logs.length;
+    const output = context.run(request.tool, request.args, ioFor(request));
+    for (const record of this.model.logs.slice(logged))
+      for (const listener of this.logListeners) listener(record);
+    this.kick();
+    return output;
+  }
+
+  // --- model operations --------------------------------------------------------------------------
+
+  /** `juju deploy <charm> [app] -n N --config k=v`. */
+  async deploy(charmPath: string, appName?: string, options: DeployOptions = {}): Promise<Application> {
+    this.assertAlive();
+    const staging = join(this.modelDir, "charms", `${Date.now()}-${randomBytes(3).toString("hex")}`);
+    const charm = loadCharm(charmPath, staging);
+    const name = appName ?? charm.meta.name;
+    if (!/^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*$/.test(name))
+      throw new Error(`invalid application name "${name}"`);
+    if (this.model.applications[name])
+      throw new Error(`cannot add application "${name}": application already exists`);
+    const config: Record<string, unknown> = {};
+    for (const [key, raw] of Object.entries(options.config ?? {}))
+      config[key] = convertConfigValue(charm, key, raw);
+    const app: Application = {
+      name,
+      charm,
+      config,
+      leader: undefined,
+      nextUnitNumber: 0,
+      status: undefined,
+      workloadVersion: "",
+      leaderSettings: { data: {}, version: 0 },
+      configVersion: 0,
+    };
+    this.model.applications[name] = app;
+    for (const [endpoint, decl] of Object.entries(charm.meta.peers)) {
+      const id = this.model.nextRelationId++;
+      this.model.relations[id] = {
+        id,
+        interface: decl.interface,
+        endpoints: [{ app: name, endpoint, role: "peer" }],
+        life: "alive",
+        appBags: { [name]: { data: {}, version: 0 } },
+        unitBags: {},
+        scope: [],
+      };
+    }
+    await this.addUnit(name, options.numUnits ?? 1);
+    return app;
+  }
+
+  /** `juju add-unit <app> -n N`; returns the new unit names. */
+  async addUnit(appName: string, count = 1): Promise<string[]> {
+    this.assertAlive();
+    const app = this.application(appName);
+    const names: string[] = [];
+    const pending: Promise<void>[] = [];
+    for (let i = 0; i < count; i += 1) {
+      const number = app.nextUnitNumber++;
+      const name = `${appName}/${number}`;
+      const machineId = String(this.model.nextMachineId++);
+      const address = `${this.subnet}.${Number(machineId) + 1}`;
+      const unit: Unit = {
+        name,
+        app: appName,
+        number,
+        machine: machineId,
+        address,
+        life: "alive",
+        workloadStatus: { status: "waiting", message: "waiting for machine", since: now() },
+        agentStatus: { status: "allocating", message: "", since: now() },
+        state: {},
+        openedPorts: [],
+        storage: [],
+        statusSetByCharm: false,
+      };
+      this.model.units[name] = unit;
+      this.model.machines[machineId] = {
+        id: machineId,
+        address,
+        dir: join(this.modelDir, "machines", machineId),
+      };
+      names.push(name);
+      pending.push(this.provision(unit, app));
+    }
+    await Promise.all(pending);
+    if (!app.leader) this.elect(appName, names[0]);
+    this.kick();
+    return names;
+  }
+
+  private async provision(unit: Unit, app: Application): Promise<void> {
+    const machineRecord = this.model.machines[unit.machine]!;
+    const machine = await MachineHost.create({
+      id: unit.machine,
+      address: unit.address,
+      dir: machineRecord.dir,
+      jujuc: this.jujuc,
+      hostname: `juju-${this.model.uuid.slice(0, 6)}-${unit.machine}`,
+    });
+    this.machines.set(unit.machine, machine);
+    this.services.set(
+      unit.machine,
+      new ServiceManager(machine, (message) =>
+        this.log(unit.name, "INFO", `machine-${unit.machine}.systemd`, message),
+      ),
+    );
+    const tag = `unit-${unit.app}-${unit.number}`;
+    const charmDir = join(machine.jujuDir, "agents", tag, "charm");
+    mkdirSync(charmDir, { recursive: true });
+    cpSync(app.charm.dir, charmDir, { recursive: true });
+    const toolsDir = join(machine.jujuDir, "tools", tag);
+    mkdirSync(toolsDir, { recursive: true });
+    copyFileSync(this.jujuc, join(machine.jujuDir, "tools", "jujuc"));
+    execFileSync("chmod", ["0755", join(machine.jujuDir, "tools", "jujuc")]);
+    for (const tool of TOOL_NAMES) symlinkSync("../jujuc", join(toolsDir, tool));
+    for (const [name, decl] of Object.entries(app.charm.meta.storage)) {
+      if (decl.type !== "filesystem" || !decl.location) continue;
+      const index = this.model.nextStorageIndex[name] ?? 0;
+      this.model.nextStorageIndex[name] = index + 1;
+      const id = `${name}/${index}`;
+      const hostDir = await machine.attach(`storage/${name}-${index}`, decl.location);
+      this.model.storage[id] = {
+        id,
+        name,
+        kind: "filesystem",
+        location: decl.location,
+        hostDir,
+        unit: unit.name,
+      };
+      unit.storage.push(id);
+    }
+    unit.workloadStatus = { status: "waiting", message: "agent initialising", since: now() };
+    unit.agentStatus = { status: "idle", message: "", since: now() };
+    this.agents.set(unit.name, { state: new UnitAgentState(unit.name), busy: false, error: undefined });
+  }
+
+  /** `juju remove-unit <unit> …`: the units run their teardown hooks, then their machines go. */
+  removeUnit(...names: string[]): void {
+    for (const name of names) {
+      const unit = this.model.units[name];
+      if (!unit) throw new Error(`unit "${name}" not found`);
+      unit.life = "dying";
+    }
+    this.kick();
+  }
+
+  /** Scales an application to `count` units, adding new ones or removing the highest-numbered. */
+  async scaleApplication(appName: string, count: number): Promise<void> {
+    const alive = this.unitsOf(appName).filter((unit) => unit.life === "alive");
+    if (count > alive.length) await this.addUnit(appName, count - alive.length);
+    else if (count < alive.length) {
+      this.removeUnit(
+        ...alive
+          .sort((a, b) => b.number - a.number)
+          .slice(0, alive.length - count)
+          .map((unit) => unit.name),
+      );
+    }
+  }
+
+  /** `juju integrate a[:endpoint] b[:endpoint]`; returns the relation id. */
+  integrate(first: string, second: string): number {
+    const [appA, endpointA] = first.split(":") as [string, string | undefined];
+    const [appB, endpointB] = second.split(":") as [string, string | undefined];
+    const a = this.application(appA);
+    const b = this.application(appB);
+    const candidates: { provider: [string, string]; requirer: [string, string]; iface: string }[] = [];
+    const consider = (
+      prov: Application,
+      provEp: string | undefined,
+      req: Application,
+      reqEp: string | undefined,
+    ) => {
+      for (const [pName, pDecl] of Object.entries(prov.charm.meta.provides)) {
+        if (provEp && provEp !== pName) continue;
+        for (const [rName, rDecl] of Object.entries(req.charm.meta.requires)) {
+          if (reqEp && reqEp !== rName) continue;
+          if (pDecl.interface === rDecl.interface) {
+            candidates.push({
+              provider: [prov.name, pName],
+              requirer: [req.name, rName],
+              iface: pDecl.interface,
+            });
+          }
+        }
+      }
+    };
+    consider(a, endpointA, b, endpointB);
+    consider(b, endpointB, a, endpointA);
+    if (candidates.length === 0) throw new Error(`no relations found`);
+    if (candidates.length > 1) {
+      throw new Error(
+        `ambiguous relation: "${first} ${second}" could refer to ${candidates.map((c) => `"${c.provider.join(":")} ${c.requirer.join(":")}"`).join("; ")}`,
+      );
+    }
+    const [chosen] = candidates as [(typeof candidates)[number]];
+    const existing = Object.values(this.model.relations).find(
+      (relation) =>
+        relation.life === "alive" &&
+        relation.endpoints.some((e) => e.app === chosen.provider[0] && e.endpoint === chosen.provider[1]) &&
+        relation.endpoints.some((e) => e.app === chosen.requirer[0] && e.endpoint === chosen.requirer[1]),
+    );
+    if (existing)
+      throw new Error(`relation ${chosen.provider.join(":")} ${chosen.requirer.join(":")} already exists`);
+    const id = this.model.nextRelationId++;
+    this.model.relations[id] = {
+      id,
+      interface: chosen.iface,
+      endpoints: [
+        { app: chosen.provider[0], endpoint: chosen.provider[1], role: "provider" },
+        { app: chosen.requirer[0], endpoint: chosen.requirer[1], role: "requirer" },
+      ],
+      life: "alive",
+      appBags: {
+        [chosen.provider[0]]: { data: {}, version: 0 },
+        [chosen.requirer[0]]: { data: {}, version: 0 },
+      },
+      unitBags: {},
+      scope: [],
+    };
+    this.kick();
+    return id;
+  }
+
+  /** `juju remove-relation a b`: every unit departs and breaks, then the relation goes. */
+  removeRelation(first: string, second: string): void {
+    const matches = (spec: string, relation: Relation) => {
+      const [app, endpoint] = spec.split(":");
+      return relation.endpoints.some((e) => e.app === app && (!endpoint || e.endpoint === endpoint));
+    };
+    const relation = Object.values(this.model.relations).find(
+      (candidate) =>
+        candidate.endpoints.length === 2 && matches(first, candidate) && matches(second, candidate),
+    );
+    if (!relation) throw new Error(`relation "${first} ${second}" not found`);
+    relation.life = "dying";
+    this.kick();
+  }
+
+  /** `juju config <app>`: the effective config. */
+  getConfig(appName: string): Record<string, unknown> {
+    return effectiveConfig(this.application(appName));
+  }
+
+  /** `juju config <app> k=v …` (strings converted to the option types); `reset` restores defaults. */
+  setConfig(appName: string, values: Readonly<Record<string, string>>, reset: readonly string[] = []): void {
+    const app = this.application(appName);
+    const converted: Record<string, unknown> = {};
+    for (const [key, raw] of Object.entries(values)) converted[key] = convertConfigValue(app.charm, key, raw);
+    for (const key of reset) {
+      if (!app.charm.config[key]) throw new Error(`unknown option "${key}"`);
+      delete app.config[key];
+    }
+    Object.assign(app.config, converted);
+    app.configVersion += 1;
+    this.kick();
+  }
+
+  /** `juju model-config k=v …`. */
+  setModelConfig(values: Readonly<Record<string, string>>): void {
+    for (const [key, value] of Object.entries(values)) {
+      if (key === "update-status-hook-interval") {
+        parseDuration(value);
+        this.model.config[key] = value;
+        for (const agent of this.agents.values()) agent.state.updateStatusDue = 0;
+      } else if (key === "automatically-retry-hooks") {
+        this.model.config[key] = value === "true";
+      } else throw new Error(`unknown model config key "${key}"`);
+    }
+    this.kick();
+  }
+
+  /** `juju resolved <unit>`: retry the failed hook now. */
+  resolved(unitName: string): void {
+    const agent = this.agents.get(unitName);
+    if (!agent?.error) throw new Error(`unit "${unitName}" is not in an error state`);
+    agent.error.retryAt = 0;
+    this.kick();
+  }
+
+  /** Queues an action (`juju run`); `target` may be `app/leader`. Resolves when it has finished. */
+  async runAction(
+    target: string,
+    name: string,
+    params: Readonly<Record<string, unknown>> = {},
+  ): Promise<ActionRecord> {
+    const record = this.enqueueAction(target, name, params);
+    while (record.status === "pending" || record.status === "running") {
+      if (this.destroyed) throw new Error("model destroyed");
+      await new Promise((resolveWait) => setTimeout(resolveWait, 50));
+    }
+    return record;
+  }
+
+  enqueueAction(target: string, name: string, params: Readonly<Record<string, unknown>>): ActionRecord {
+    const unitName = target.endsWith("/leader") ? this.application(target.slice(0, -7)).leader : target;
+    const unit = unitName ? this.model.units[unitName] : undefined;
+    if (!unit) throw new Error(`unit "${target}" not found`);
+    const decl = this.application(unit.app).charm.actions[name];
+    if (!decl) throw new Error(`action "${name}" not defined on unit "${unit.name}"`);
+    const validated = validateActionParams(name, decl, params);
+    const id = String(this.model.nextActionId++);
+    const record: ActionRecord = {
+      id,
+      unit: unit.name,
+      name,
+      params: validated,
+      status: "pending",
+      message: "",
+      results: {},
+      logs: [],
+      enqueued: now(),
+    };
+    this.model.actions[id] = record;
+    this.kick();
+    return record;
+  }
+
+  /** `juju exec --unit <unit> -- <command>`: a shell command with a hook-tool context. */
+  async exec(unitName: string, command: string): Promise<ExecResult> {
+    const unit = this.unit(unitName);
+    const machine = this.machine(unitName);
+    const agent = this.agents.get(unitName)!;
+    const context = new HookContext(
+      this.model,
+      unit.name,
+      { kind: "hook", name: "juju-exec" },
+      agent.state.view(),
+    );
+    this.contexts.set(context.contextId, context);
+    try {
+      const result = await this.spawnInMachine(
+        machine,
+        ["/bin/bash", "-c", command],
+        this.hookEnv(unit, context, undefined),
+        unitDir(unit, "charm"),
+      );
+      if (result.code === 0) context.commit();
+      return result;
+    } finally {
+      this.contexts.delete(context.contextId);
+      this.kick();
+    }
+  }
+
+  /** Resolves when every unit is idle with nothing pending; rejects on timeout or a unit in error. */
+  async waitFor(options: { timeoutMs?: number; allowErrors?: boolean } = {}): Promise<void> {
+    const deadline = Date.now() + (options.timeoutMs ?? 600_000);
+    let settledSince = 0;
+    for (;;) {
+      if (!options.allowErrors) {
+        const failed = [...this.agents.entries()].find(([, agent]) => agent.error);
+        if (failed)
+          throw new Error(
+            `unit ${failed[0]} is in error: ${this.model.units[failed[0]]?.agentStatus.message}`,
+          );
+      }
+      if (this.settled()) {
+        settledSince ||= Date.now();
+        if (Date.now() - settledSince >= 300) return;
+      } else settledSince = 0;
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for the model to settle: ${this.pendingSummary()}`);
+      await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+    }
+  }
+
+  private settled(): boolean {
+    if (this.pendingElections.size > 0) return false;
+    for (const app of Object.values(this.model.applications)) {
+      if (!app.leader && this.unitsOf(app.name).some((unit) => unit.life === "alive")) return false;
+    }
+    for (const [name, agent] of this.agents) {
+      if (agent.busy) return false;
+      if (agent.error) continue;
+      if (agent.state.next(this.model, Date.now(), 0) !== undefined) return false;
+      if (this.model.units[name]?.life !== "alive") return false;
+    }
+    return Object.values(this.model.relations).every((relation) => relation.life === "alive");
+  }
+
+  private pendingSummary(): string {
+    const parts: string[] = [];
+    for (const [name, agent] of this.agents) {
+      if (agent.busy) parts.push(`${name} running ${this.model.units[name]?.agentStatus.message}`);
+      else if (agent.error) parts.push(`${name} in error`);
+      else {
+        const next = agent.state.next(this.model, Date.now(), 0);
+        if (next)
+          parts.push(`${name} next ${next.kind === "hook" ? next.hook.name : `action ${next.actionId}`}`);
+      }
+    }
+    return parts.join("; ") || "leadership or relation teardown pending";
+  }
+
+  // --- accessors for tests -----------------------------------------------------------------------
+
+  application(name: string): Application {
+    const app = this.model.applications[name];
+    if (!app) throw new Error(`application "${name}" not found`);
+    return app;
+  }
+
+  unit(name: string): Unit {
+    const unit = this.model.units[name];
+    if (!unit) throw new Error(`unit "${name}" not found`);
+    return unit;
+  }
+
+  unitsOf(appName: string): Unit[] {
+    return Object.values(this.model.units)
+      .filter((unit) => unit.app === appName)
+      .sort((a, b) => a.number - b.number);
+  }
+
+  machine(unitName: string): MachineHost {
+    const machine = this.machines.get(this.unit(unitName).machine);
+    if (!machine) throw new Error(`unit "${unitName}" has no machine yet`);
+    return machine;
+  }
+
+  serviceManager(unitName: string): ServiceManager {
+    return this.services.get(this.unit(unitName).machine)!;
+  }
+
+  leader(appName: string): string | undefined {
+    return this.application(appName).leader;
+  }
+
+  // --- agents ------------------------------------------------------------------------------------
+
+  /** Lets every idle agent pick its next operation. */
+  kick(): void {
+    if (this.destroyed || this.kicking) return;
+    this.kicking = true;
+    try {
+      for (const [name, agent] of this.agents) {
+        if (!agent.busy) void this.step(name, agent);
+      }
+      this.finishRelations();
+    } finally {
+      this.kicking = false;
+    }
+  }
+
+  private async step(name: string, agent: AgentRuntime): Promise<void> {
+    if (agent.busy || this.destroyed) return;
+    const unit = this.model.units[name];
+    if (!unit) return;
+    const interval = parseDuration(this.model.config["update-status-hook-interval"]);
+    let op = agent.state.next(this.model, Date.now(), interval);
+    if (agent.error && op?.kind !== "action") {
+      if (
+        Date.now() < agent.error.retryAt ||
+        (!this.model.config["automatically-retry-hooks"] && agent.error.retryAt !== 0)
+      )
+        return;
+      op = agent.error.op;
+    }
+    if (!op) {
+      if (agent.state.removed) await this.finishUnit(name);
+      return;
+    }
+    agent.busy = true;
+    try {
+      if (op.kind === "action") await this.runActionOp(unit, op.actionId, op.view);
+      else await this.runHookOp(unit, agent, op);
+    } catch (error) {
+      this.log(name, "ERROR", "juju.worker.uniter", `operation failed: ${String(error)}`);
+    } finally {
+      agent.busy = false;
+      setImmediate(() => this.kick());
+    }
+  }
+
+  private async runHookOp(unit: Unit, agent: AgentRuntime, op: NextHook): Promise<void> {
+    const hook = op.hook;
+    if (hook.name === "leader-elected" && this.application(unit.app).leader !== unit.name) return;
+    this.setJujuStatusBefore(unit, hook.name);
+    if (hook.name !== "update-status") {
+      const suffix = hook.remoteUnit ? ` for ${hook.remoteUnit}` : "";
+      unit.agentStatus = { status: "executing", message: `running ${hook.name} hook${suffix}`, since: now() };
+    }
+    const context = new HookContext(this.model, unit.name, hook, op.view);
+    this.contexts.set(context.contextId, context);
+    let code: number;
+    try {
+      const result = await this.spawnInMachine(
+        this.machine(unit.name),
+        [`${unitDir(unit, "charm")}/dispatch`],
+        this.hookEnv(unit, context, hook),
+        unitDir(unit, "charm"),
+        (level, line) => this.log(unit.name, level, `unit.${unit.name}.${hook.name}`, line),
+      );
+      code = result.code;
+      if (code === 0) {
+        try {
+          context.commit();
+        } catch (error) {
+          this.log(
+            unit.name,
+            "ERROR",
+            "juju.worker.uniter",
+            `committing hook ${hook.name}: ${String(error)}`,
+          );
+          code = 1;
+        }
+      }
+    } finally {
+      this.contexts.delete(context.contextId);
+    }
+    if (code === 0) {
+      op.done();
+      agent.error = undefined;
+      unit.agentStatus = { status: "idle", message: "", since: now() };
+      this.setJujuStatusAfter(unit, hook.name);
+      return;
+    }
+    const attempts = (agent.error?.attempts ?? 0) + 1;
+    const delay = Math.min(this.retryBaseMs * 2 ** (attempts - 1), this.retryMaxMs);
+    agent.error = { op, attempts, retryAt: Date.now() + delay };
+    unit.agentStatus = {
+      status: "error",
+      message: `hook failed: "${hook.name}"`,
+      since: now(),
+      data: {
+        hook: hook.name,
+        ...(hook.relationId !== undefined ? { "relation-id": hook.relationId } : {}),
+        ...(hook.remoteUnit ? { "remote-unit": hook.remoteUnit } : {}),
+      },
+    };
+    this.log(
+      unit.name,
+      "ERROR",
+      "juju.worker.uniter.operation",
+      `hook "${hook.name}" (via dispatch) failed: exit status ${code}`,
+    );
+  }
+
+  private async runActionOp(unit: Unit, actionId: string, view: UnitView): Promise<void> {
+    const record = this.model.actions[actionId]!;
+    record.status = "running";
+    record.started = now();
+    const previous = unit.agentStatus;
+    unit.agentStatus = { status: "executing", message: `running action ${record.name}`, since: now() };
+    const context = new HookContext(
+      this.model,
+      unit.name,
+      { kind: "action", name: record.name, actionId },
+      view,
+    );
+    this.contexts.set(context.contextId, context);
+    try {
+      const result = await this.spawnInMachine(
+        this.machine(unit.name),
+        [`${unitDir(unit, "charm")}/dispatch`],
+        this.hookEnv(unit, context, { kind: "action", name: record.name, actionId }),
+        unitDir(unit, "charm"),
+      );
+      if (result.code === 0) {
+        try {
+          context.commit();
+        } catch (error) {
+          record.status = "failed";
+          record.message = String(error);
+        }
+      }
+      record.results = { ...record.results, "return-code": result.code };
+      if (result.stdout !== "") record.results.stdout = result.stdout;
+      if (result.stderr !== "") record.results.stderr = result.stderr;
+      if (record.status === "running") {
+        if (result.code !== 0) {
+          record.status = "failed";
+          record.message = `exit status ${result.code}`;
+        } else record.status = record.failed ? "failed" : "completed";
+      }
+      record.completed = now();
+    } finally {
+      this.contexts.delete(context.contextId);
+      unit.agentStatus =
+        previous.status === "error" ? previous : { status: "idle", message: "", since: now() };
+    }
+  }
+
+  private hookEnv(unit: Unit, context: HookContext, hook: HookDescriptor | undefined): NodeJS.ProcessEnv {
+    const tag = `unit-${unit.app}-${unit.number}`;
+    const charmDir = unitDir(unit, "charm");
+    const env: NodeJS.ProcessEnv = {
+      JUJU_UNIT_NAME: unit.name,
+      JUJU_MODEL_NAME: this.model.name,
+      JUJU_MODEL_UUID: this.model.uuid,
+      JUJU_VERSION: JUJU_VERSION,
+      JUJU_CHARM_DIR: charmDir,
+      CHARM_DIR: charmDir,
+      JUJU_CONTEXT_ID: context.contextId,
+      JUJU_AGENT_SOCKET_ADDRESS: this.socketAddress,
+      JUJU_AGENT_SOCKET_NETWORK: "unix",
+      JUJU_API_ADDRESSES: "127.0.0.1:17070",
+      JUJU_MACHINE_ID: unit.machine,
+      JUJU_PRINCIPAL_UNIT: "",
+      JUJU_AVAILABILITY_ZONE: "",
+      CLOUD_API_VERSION: "",
+      JUJU_CHARM_HTTP_PROXY: "",
+      JUJU_CHARM_HTTPS_PROXY: "",
+      JUJU_CHARM_FTP_PROXY: "",
+      JUJU_CHARM_NO_PROXY: "",
+      PATH: `/var/lib/juju/tools/${tag}:${DEFAULT_PATH}`,
+      APT_LISTCHANGES_FRONTEND: "none",
+      DEBIAN_FRONTEND: "noninteractive",
+      LANG: "C.UTF-8",
+      TERM: "tmux-256color",
+    };
+    if (!hook) return env;
+    if (hook.kind === "action") {
+      const record = this.model.actions[hook.actionId!]!;
+      Object.assign(env, {
+        JUJU_DISPATCH_PATH: `actions/${hook.name}`,
+        JUJU_HOOK_NAME: "",
+        JUJU_ACTION_NAME: hook.name,
+        JUJU_ACTION_UUID: record.id,
+        JUJU_ACTION_TAG: `action-${record.id}`,
+      });
+      return env;
+    }
+    env.JUJU_DISPATCH_PATH = `hooks/${hook.name}`;
+    env.JUJU_HOOK_NAME = hook.name;
+    if (hook.relationId !== undefined) {
+      const relation = this.model.relations[hook.relationId]!;
+      const endpoint = relation.endpoints.find((e) => e.app === unit.app)!.endpoint;
+      env.JUJU_RELATION = endpoint;
+      env.JUJU_RELATION_ID = `${endpoint}:${hook.relationId}`;
+      env.JUJU_REMOTE_APP = hook.remoteApp ?? "";
+      env.JUJU_REMOTE_UNIT = hook.remoteUnit ?? "";
+      if (hook.departingUnit !== undefined) env.JUJU_DEPARTING_UNIT = hook.departingUnit;
+    }
+    if (hook.secretId !== undefined) {
+      env.JUJU_SECRET_ID = hook.secretId;
+      env.JUJU_SECRET_LABEL = hook.secretLabel ?? "";
+      if (hook.secretRevision) env.JUJU_SECRET_REVISION = String(hook.secretRevision);
+    }
+    if (hook.storageId !== undefined) {
+      const storage = this.model.storage[hook.storageId]!;
+      env.JUJU_STORAGE_ID = storage.id;
+      env.JUJU_STORAGE_LOCATION = storage.location;
+      env.JUJU_STORAGE_KIND = storage.kind;
+    }
+    return env;
+  }
+
+  private spawnInMachine(
+    machine: MachineHost,
+    command: string[],
+    env: NodeJS.ProcessEnv,
+    cwd: string,
+    onLine?: (level: string, line: string) => void,
+  ): Promise<ExecResult> {
+    return new Promise((resolveRun) => {
+      const child = machine.spawn(command, { env, cwd, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout!.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      child.stderr!.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      child.on("error", (error) => {
+        stderr += String(error);
+      });
+      child.on("close", (code, signal) => {
+        if (onLine) {
+          for (const line of stdout.split("\n").filter((l) => l !== "")) onLine("DEBUG", line);
+          for (const line of stderr.split("\n").filter((l) => l !== "")) onLine("WARNING", line);
+        }
+        resolveRun({ code: code ?? (signal ? 128 : 1), stdout, stderr });
+      });
+    });
+  }
+
+  /** Statuses Juju itself sets around hooks (juju-contract §5.6). */
+  private setJujuStatusBefore(unit: Unit, hook: string): void {
+    const set = (status: string, message: string) => {
+      unit.workloadStatus = { status, message, since: now() };
+    };
+    if (hook === "install" && !unit.statusSetByCharm) set("maintenance", "installing charm software");
+    if (hook === "stop") set("maintenance", "stopping charm software");
+    if (hook === "remove") set("maintenance", "cleaning up prior to charm deletion");
+  }
+
+  private setJujuStatusAfter(unit: Unit, hook: string): void {
+    if (hook === "start" && !unit.statusSetByCharm)
+      unit.workloadStatus = { status: "unknown", message: "", since: now() };
+    if (hook === "stop") unit.workloadStatus = { status: "maintenance", message: "", since: now() };
+    if (hook === "remove") unit.workloadStatus = { status: "terminated", message: "", since: now() };
+  }
+
+  /** A unit whose remove hook ran: its services stop, its machine goes, leadership moves. */
+  private async finishUnit(name: string): Promise<void> {
+    const agent = this.agents.get(name);
+    const unit = this.model.units[name];
+    if (!agent || !unit) return;
+    this.agents.delete(name);
+    await this.services.get(unit.machine)?.stopAll();
+    this.machines.get(unit.machine)?.destroy();
+    this.machines.delete(unit.machine);
+    this.services.delete(unit.machine);
+    for (const id of unit.storage) {
+      const storage = this.model.storage[id];
+      if (storage) storage.unit = undefined;
+    }
+    for (const relation of Object.values(this.model.relations)) {
+      relation.scope = relation.scope.filter((member) => member !== name);
+    }
+    for (const secret of Object.values(this.model.secrets)) delete secret.consumers[name];
+    delete this.model.units[name];
+    delete this.model.machines[unit.machine];
+    const app = this.model.applications[unit.app];
+    if (app?.leader === name) {
+      app.leader = undefined;
+      this.scheduleElection(unit.app);
+    }
+    this.kick();
+  }
+
+  private finishRelations(): void {
+    for (const relation of Object.values(this.model.relations)) {
+      if (relation.life !== "alive" && relation.scope.length === 0) {
+        const stillHandling = [...this.agents.values()].some((agent) => {
+          const seen = agent.state.relations.get(relation.id);
+          return seen?.created === true && !seen.broken && seen.members.size > 0;
+        });
+        if (stillHandling) continue;
+        delete this.model.relations[relation.id];
+        for (const secret of Object.values(this.model.secrets)) {
+          secret.grants = secret.grants.filter((grant) => grant.relationId !== relation.id);
+        }
+      }
+    }
+  }
+
+  private scheduleElection(appName: string): void {
+    if (this.pendingElections.has(appName)) return;
+    this.pendingElections.set(
+      appName,
+      setTimeout(() => {
+        this.pendingElections.delete(appName);
+        const candidates = this.unitsOf(appName).filter(
+          (unit) => unit.life === "alive" && this.agents.has(unit.name),
+        );
+        const chosen = candidates[randomInt(0, Math.max(1, candidates.length))];
+        if (chosen) this.elect(appName, chosen.name);
+        else if (this.unitsOf(appName).length > 0) this.scheduleElection(appName);
+      }, this.leaseExpiryMs),
+    );
+  }
+
+  private elect(appName: string, unitName: string | undefined): void {
+    const app = this.application(appName);
+    if (!unitName) return;
+    app.leader = unitName;
+    // A leadership change reaches the other units as leader-settings-changed (Juju 3.x).
+    app.leaderSettings.version += 1;
+    this.log(unitName, "INFO", "juju.worker.leadership", `${unitName} promoted to leadership of ${appName}`);
+    this.kick();
+  }
+
+  private assertAlive(): void {
+    if (this.destroyed) throw new Error("the model has been destroyed");
+  }
+
+  /** `juju destroy-model`: stops every service and machine; nothing is left running. */
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    clearInterval(this.ticker);
+    for (const timer of this.pendingElections.values()) clearTimeout(timer);
+    await Promise.all([...this.services.values()].map((services) => services.stopAll()));
+    for (const machine of this.machines.values()) machine.destroy();
+    this.machines.clear();
+    await this.tools.close();
+  }
+
+  /** Removes the model directory (machines' layers, charms, binaries). */
+  removeModelDir(): void {
+    if (!this.destroyed) throw new Error("destroy the model first");
+    if (existsSync(this.modelDir)) rmSync(this.modelDir, { recursive: true, force: true });
+  }
+}
+
+function unitDir(unit: Unit, leaf: "charm"): string {
+  return `/var/lib/juju/agents/unit-${unit.app}-${unit.number}/${leaf}`;
+}
+
+/** Validates `juju run` parameters against an action's JSON-schema params, filling defaults. */
+function validateActionParams(
+  action: string,
+  decl: {
+    params?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+    required?: readonly string[];
+    additionalProperties?: boolean;
+  },
+  params: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const schema = decl.params ?? {};
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(params)) {
+    const property = schema[key];
+    if (!property) {
+      if (decl.additionalProperties === false) {
+        throw new Error(
+          `validation failed: (root) : additional property "${key}" is not allowed, given {"${key}":${JSON.stringify(value)}}`,
+        );
+      }
+      out[key] = value;
+      continue;
+    }
+    const type = property.type;
+    const actual = Array.isArray(value)
+      ? "array"
+      : value === null
+        ? "null"
+        : typeof value === "number"
+          ? Number.isInteger(value)
+            ? "integer"
+            : "number"
+          : typeof value;
+    const ok = type === undefined || type === actual || (type === "number" && actual === "integer");
+    if (!ok)
+      throw new Error(
+        `validation failed: (root).${key} : invalid type. Expected: ${String(type)}, given: ${actual}`,
+      );
+    if (Array.isArray(property.enum) && !property.enum.includes(value)) {
+      throw new Error(
+        `validation failed: (root).${key} : ${key} must be one of the following: ${property.enum.map((v) => JSON.stringify(v)).join(", ")}`,
+      );
+    }
+    out[key] = value;
+  }
+  for (const [key, property] of Object.entries(schema)) {
+    if (out[key] === undefined && property.default !== undefined) out[key] = property.default;
+  }
+  for (const key of decl.required ?? []) {
+    if (out[key] === undefined)
+      throw new Error(`validation failed: (root) : "${key}" property is missing and required, given {}`);
+  }
+  void action;
+  return out;
+}

@@ -1,0 +1,207 @@
+/**
+ * One emulated machine: a private mount namespace (and hostname) kept alive by a holder process.
+ * /etc, /var, /usr, /opt, /srv, /root and /home are overlays whose writes land in the machine's own
+ * directory; /tmp and /run are fresh tmpfs; /var/lib/juju is bound to the controller's agent files;
+ * /usr/bin/systemctl is the emulator's service manager client. Processes join it with nsenter, so
+ * a charm writes /etc/zookeeper/... and starts services exactly as on a real machine.
+ * Needs root (mount namespaces); the network namespace is shared, each machine has its own 127.x.y.z.
+ */
+import { type ChildProcess, execFile, type StdioOptions, spawn } from "node:child_process";
+import { mkdirSync, readFileSync, readlinkSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+
+/** Where the machine sees its own host directory. */
+const MACHINE_DIR = "/var/lib/juju-sim-machine";
+const OVERLAID = ["etc", "var", "usr", "opt", "srv", "root", "home"];
+
+export interface MachineOptions {
+  readonly id: string;
+  readonly address: string;
+  /** Host directory holding this machine's layers (upper/, work/, juju/, journal/). */
+  readonly dir: string;
+  /** Host path of the jujuc binary, bound over /usr/bin/systemctl. */
+  readonly jujuc: string;
+  readonly hostname: string;
+}
+
+export interface SpawnOptions {
+  readonly env: NodeJS.ProcessEnv;
+  /** Working directory inside the machine. */
+  readonly cwd?: string;
+  readonly user?: string;
+  readonly group?: string;
+  readonly openFiles?: number;
+  readonly stdio?: StdioOptions;
+  /** Start in a new process group, so the group can be signalled as systemd signals a cgroup. */
+  readonly detached?: boolean;
+}
+
+function hardOpenFilesLimit(): number {
+  const line = readFileSync("/proc/self/limits", "utf8")
+    .split("\n")
+    .find((entry) => entry.startsWith("Max open files"));
+  const hard = line?.trim().split(/\s+/)[4];
+  return hard === undefined || hard === "unlimited" ? Number.MAX_SAFE_INTEGER : Number(hard);
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+export class MachineHost {
+  private constructor(
+    readonly id: string,
+    readonly address: string,
+    readonly dir: string,
+    private readonly holder: ChildProcess,
+    readonly mountNamespace: string,
+  ) {}
+
+  /** Host directory that backs /var/lib/juju on this machine. */
+  get jujuDir(): string {
+    return join(this.dir, "juju");
+  }
+
+  get journalDir(): string {
+    return join(this.dir, "journal");
+  }
+
+  get holderPid(): number {
+    return this.holder.pid!;
+  }
+
+  static async create(options: MachineOptions): Promise<MachineHost> {
+    const { dir } = options;
+    for (const name of OVERLAID) {
+      mkdirSync(join(dir, "upper", name), { recursive: true });
+      mkdirSync(join(dir, "work", name), { recursive: true });
+    }
+    mkdirSync(join(dir, "juju"), { recursive: true });
+    mkdirSync(join(dir, "journal"), { recursive: true });
+    const overlays = OVERLAID.map(
+      (name) =>
+        `mount -t overlay overlay -o lowerdir=/${name},upperdir=${shellQuote(join(dir, "upper", name))},workdir=${shellQuote(join(dir, "work", name))} /${name}`,
+    );
+    const script = [
+      "set -e",
+      ...overlays,
+      "mkdir -p /var/lib/juju",
+      `mount --bind ${shellQuote(join(dir, "juju"))} /var/lib/juju`,
+      `mount --bind ${shellQuote(options.jujuc)} /usr/bin/systemctl`,
+      // The machine's own directory stays reachable after /tmp is hidden, for storage attachments.
+      `mkdir -p ${MACHINE_DIR} && mount --bind ${shellQuote(dir)} ${MACHINE_DIR}`,
+      "mount -t tmpfs -o mode=1777 tmpfs /tmp",
+      "mount -t tmpfs -o mode=755 tmpfs /run",
+      "mkdir -p /run/lock && chmod 1777 /run/lock",
+      `hostname ${shellQuote(options.hostname)}`,
+      `echo ${shellQuote(options.hostname)} > /etc/hostname`,
+      "echo ready",
+      "exec sleep infinity",
+    ].join("\n");
+    const holder = spawn("unshare", ["--mount", "--uts", "--propagation", "private", "sh", "-c", script], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    holder.stderr!.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    await new Promise<void>((resolve, reject) => {
+      holder.once("error", reject);
+      holder.once("exit", (code) =>
+        reject(new Error(`machine ${options.id} did not start (exit ${code}): ${stderr.trim()}`)),
+      );
+      holder.stdout!.on("data", (chunk: Buffer) => {
+        if (chunk.toString().includes("ready")) resolve();
+      });
+    });
+    holder.removeAllListeners("exit");
+    const mountNamespace = readlinkSync(`/proc/${holder.pid}/ns/mnt`);
+    return new MachineHost(options.id, options.address, dir, holder, mountNamespace);
+  }
+
+  /** The host path through which the controller reads or writes `path` as the machine sees it. */
+  path(path: string): string {
+    return join(`/proc/${this.holderPid}/root`, path);
+  }
+
+  /** True when process `pid` lives in this machine's mount namespace. */
+  owns(pid: number): boolean {
+    try {
+      return readlinkSync(`/proc/${pid}/ns/mnt`) === this.mountNamespace;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The argv that runs `command` inside the machine (as `user`, with a file limit, in `cwd`). */
+  commandLine(command: readonly string[], options: Omit<SpawnOptions, "env" | "stdio"> = {}): string[] {
+    // nsenter resolves --wd before entering the namespace, so change directory from inside it.
+    const argv = [
+      "nsenter",
+      "-t",
+      String(this.holderPid),
+      "-m",
+      "-u",
+      "--",
+      "env",
+      `--chdir=${options.cwd ?? "/"}`,
+    ];
+    if (options.openFiles !== undefined) {
+      // This sandbox may not raise the hard limit (no CAP_SYS_RESOURCE); clamp to it rather than fail.
+      const limit = Math.min(options.openFiles, hardOpenFilesLimit());
+      argv.push("prlimit", `--nofile=${limit}:${limit}`, "--");
+    }
+    if (options.user !== undefined) {
+      argv.push(
+        "setpriv",
+        `--reuid=${options.user}`,
+        `--regid=${options.group ?? options.user}`,
+        "--init-groups",
+        "--",
+      );
+    }
+    return [...argv, ...command];
+  }
+
+  spawn(command: readonly string[], options: SpawnOptions): ChildProcess {
+    const [program, ...args] = this.commandLine(command, options);
+    return spawn(program!, args, {
+      env: options.env,
+      stdio: options.stdio ?? "pipe",
+      detached: options.detached,
+    });
+  }
+
+  /** Runs a short shell command inside the machine as root. */
+  async sh(script: string): Promise<string> {
+    const [program, ...args] = this.commandLine(["sh", "-c", script]);
+    const { stdout } = await run(program!, args);
+    return stdout;
+  }
+
+  /**
+   * Mounts `<machine dir>/<relativeDir>` at `location` inside the machine (how Juju attaches
+   * filesystem storage); returns the backing host directory.
+   */
+  async attach(relativeDir: string, location: string): Promise<string> {
+    const hostDir = join(this.dir, relativeDir);
+    mkdirSync(hostDir, { recursive: true });
+    const inside = join(MACHINE_DIR, relativeDir);
+    await this.sh(
+      `mkdir -p ${shellQuote(location)} && mount --bind ${shellQuote(inside)} ${shellQuote(location)}`,
+    );
+    return hostDir;
+  }
+
+  async detach(location: string): Promise<void> {
+    await this.sh(`umount ${shellQuote(location)} || umount -l ${shellQuote(location)}`);
+  }
+
+  /** Ends the machine: its namespace goes with the holder once no process is left in it. */
+  destroy(): void {
+    if (this.holder.exitCode === null && this.holder.signalCode === null) this.holder.kill("SIGKILL");
+  }
+}
