@@ -1,9 +1,15 @@
 /**
- * The ZooKeeper charm's event handler. Every hook and non-action event runs the same reconcile.
+ * The ZooKeeper charm's event handler. Every hook runs the same reconcile (ARCHITECTURE.md, "One hook,
+ * end to end"): there is no defer; a unit that must wait says what for and is woken by the next event.
  */
-import { type Hook, maintenance } from "../lib/juju";
+import type { Hook } from "../lib/juju";
+import { ClusterManager } from "./cluster/cluster-manager";
+import { Host } from "./workload/host";
 
-export function handleEvent(hook: Hook): void {
-  hook.log.info({ event: hook.context.eventName }, "event received");
-  hook.report(maintenance("ZooKeeper workload management is not part of this revision"));
+export async function handleEvent(hook: Hook): Promise<void> {
+  if (hook.action) {
+    hook.action.fail(`unknown action ${hook.context.eventName}`);
+    return;
+  }
+  await new ClusterManager(hook, new Host()).reconcile();
 }

@@ -1,0 +1,245 @@
+/**
+ * The cluster protocol as pure decisions (ARCHITECTURE.md, "The cluster protocol"): who bootstraps,
+ * with which startup membership a unit starts, the single next reconfig, and the next restart.
+ * Membership truth is `/zookeeper/config`; peer data only records intent and progress.
+ */
+import type { EnsembleConfig, ServerRole, ServerSpec } from "../../lib/zookeeper";
+
+export const QUORUM_PORT = 2888;
+export const ELECTION_PORT = 3888;
+export const CLIENT_PORT = 2181;
+
+export interface PeerUnit {
+  readonly name: string;
+  readonly number: number;
+  /** The address its server binds, from its peer databag; undefined until published. */
+  readonly address: string | undefined;
+  /** Its server has been started at least once (it published `started`). */
+  readonly started: boolean;
+  /** Juju is removing it (goal-state `dying`, or it is the departing unit of this hook). */
+  readonly dying: boolean;
+  /** It asks for a rolling-restart turn, with the reason. */
+  readonly restartRequest: string | undefined;
+}
+
+/** What a unit's `srvr` said (undefined fields when the server did not answer). */
+export interface ServerProbe {
+  readonly reachable: boolean;
+  readonly serving: boolean;
+  readonly mode: "leader" | "follower" | "observer" | "standalone" | undefined;
+}
+
+export interface ClusterSnapshot {
+  /** Every unit in the peer relation, this one included. */
+  readonly units: readonly PeerUnit[];
+  /** The unit the Juju leader chose to start the ensemble (peer app data). */
+  readonly bootstrapUnit: string | undefined;
+  /** The unit currently allowed to restart (peer app data). */
+  readonly restartGranted: string | undefined;
+  /** The committed membership, read from a serving member; undefined when none answers. */
+  readonly committed: EnsembleConfig | undefined;
+  /** srvr of each unit's server, by unit name. */
+  readonly probes: ReadonlyMap<string, ServerProbe>;
+}
+
+export function unitNumber(unit: string): number {
+  return Number(unit.slice(unit.lastIndexOf("/") + 1));
+}
+
+/** ZooKeeper server ids are unit numbers + 1 (ids start at 1; unit numbers are never reused). */
+export function serverIdOf(unit: string): number {
+  return unitNumber(unit) + 1;
+}
+
+export function serverSpecOf(unit: PeerUnit & { address: string }, role: ServerRole): ServerSpec {
+  return {
+    id: serverIdOf(unit.name),
+    address: unit.address,
+    quorumPort: QUORUM_PORT,
+    electionPort: ELECTION_PORT,
+    role,
+    clientAddress: unit.address,
+    clientPort: CLIENT_PORT,
+  };
+}
+
+function byNumber(a: PeerUnit, b: PeerUnit): number {
+  return a.number - b.number;
+}
+
+function hasAddress(unit: PeerUnit): unit is PeerUnit & { address: string } {
+  return unit.address !== undefined;
+}
+
+/** True once any unit has started a server or a committed config can be read. */
+export function ensembleExists(snapshot: ClusterSnapshot): boolean {
+  return snapshot.committed !== undefined || snapshot.units.some((unit) => unit.started);
+}
+
+/**
+ * Leader: the unit that should bootstrap the ensemble. Keeps an earlier choice while that unit is
+ * present and alive (or has started); otherwise the lowest-numbered live unit with an address, so a
+ * unit removed before it ever started cannot block the others.
+ */
+export function chooseBootstrapUnit(snapshot: ClusterSnapshot): string | undefined {
+  const current = snapshot.units.find((unit) => unit.name === snapshot.bootstrapUnit);
+  if (current && (current.started || !current.dying)) return current.name;
+  if (ensembleExists(snapshot)) return snapshot.bootstrapUnit;
+  return snapshot.units.filter((unit) => !unit.dying && hasAddress(unit)).sort(byNumber)[0]?.name;
+}
+
+export type StartPlan =
+  | { readonly kind: "bootstrap"; readonly servers: readonly ServerSpec[] }
+  | { readonly kind: "join"; readonly servers: readonly ServerSpec[] }
+  | { readonly kind: "resume" }
+  | { readonly kind: "wait"; readonly reason: string };
+
+/**
+ * How a unit whose server is not running should start it.
+ * - It has run before and is still a member (or membership is unknown, e.g. after a full outage):
+ *   resume with the configuration ZooKeeper last wrote.
+ * - It is new, or it was removed from the ensemble: join with the committed membership plus itself
+ *   as observer (zookeeperReconfig "Adding servers"), so it syncs as a non-voting follower until the
+ *   leader adds it as a participant.
+ * - No ensemble exists: only the chosen bootstrap unit starts, alone, as the only participant.
+ */
+export function planStart(snapshot: ClusterSnapshot, self: string, hasRunBefore: boolean): StartPlan {
+  const unit = snapshot.units.find((candidate) => candidate.name === self);
+  if (!unit || !hasAddress(unit)) return { kind: "wait", reason: "waiting for this unit's address" };
+  if (unit.dying) return { kind: "wait", reason: "unit is being removed" };
+  const committed = snapshot.committed;
+  const id = serverIdOf(self);
+  if (hasRunBefore && (committed === undefined || committed.servers.some((server) => server.id === id))) {
+    return { kind: "resume" };
+  }
+  if (committed) {
+    const others = committed.servers.filter((server) => server.id !== id);
+    return { kind: "join", servers: [...others, serverSpecOf(unit, "observer")] };
+  }
+  if (ensembleExists(snapshot) || hasRunBefore) {
+    return { kind: "wait", reason: "waiting for a serving ZooKeeper member to read the membership from" };
+  }
+  if (snapshot.bootstrapUnit === undefined)
+    return { kind: "wait", reason: "waiting for the leader to choose the bootstrap unit" };
+  if (snapshot.bootstrapUnit !== self)
+    return { kind: "wait", reason: `waiting for ${snapshot.bootstrapUnit} to start the ensemble` };
+  return { kind: "bootstrap", servers: [serverSpecOf(unit, "participant")] };
+}
+
+export type ReconfigStep =
+  | { readonly kind: "add"; readonly unit: string; readonly server: ServerSpec; readonly fromConfig: bigint }
+  | {
+      readonly kind: "remove";
+      readonly unit: string | undefined;
+      readonly serverId: number;
+      readonly fromConfig: bigint;
+    }
+  | { readonly kind: "none"; readonly reason: string };
+
+function participantIds(config: EnsembleConfig): number[] {
+  return config.servers.filter((server) => server.role === "participant").map((server) => server.id);
+}
+
+/**
+ * Leader: the one membership change to make now. Repairs come first (a member whose unit is gone or
+ * dying is removed — followers before the ZooKeeper leader, to spare an election), then one voter is
+ * added: the lowest-numbered started unit whose server serves as a non-voting follower.
+ */
+export function nextReconfig(snapshot: ClusterSnapshot): ReconfigStep {
+  const committed = snapshot.committed;
+  if (!committed) return { kind: "none", reason: "no committed membership to change" };
+  const unitById = new Map(snapshot.units.map((unit) => [serverIdOf(unit.name), unit]));
+  const voters = participantIds(committed);
+
+  const leaving = committed.servers.filter((server) => {
+    const unit = unitById.get(server.id);
+    return unit === undefined || unit.dying || server.role === "observer";
+  });
+  if (leaving.length > 0) {
+    const zkLeader = [...snapshot.probes.entries()].find(([, probe]) => probe.mode === "leader")?.[0];
+    const ordered = [...leaving].sort((a, b) => {
+      const aLeader = unitById.get(a.id)?.name === zkLeader ? 1 : 0;
+      const bLeader = unitById.get(b.id)?.name === zkLeader ? 1 : 0;
+      return aLeader - bLeader || a.id - b.id;
+    });
+    for (const server of ordered) {
+      const remaining = voters.filter((id) => id !== server.id);
+      // ZooKeeper needs at least one voter; the last one leaves only with the application.
+      if (server.role === "participant" && remaining.length === 0) continue;
+      return {
+        kind: "remove",
+        unit: unitById.get(server.id)?.name,
+        serverId: server.id,
+        fromConfig: committed.version,
+      };
+    }
+  }
+
+  const candidates = snapshot.units
+    .filter(hasAddress)
+    .filter((unit) => unit.started && !unit.dying && !voters.includes(serverIdOf(unit.name)))
+    .sort(byNumber);
+  for (const unit of candidates) {
+    const probe = snapshot.probes.get(unit.name);
+    if (probe?.serving && (probe.mode === "follower" || probe.mode === "observer")) {
+      return {
+        kind: "add",
+        unit: unit.name,
+        server: serverSpecOf(unit, "participant"),
+        fromConfig: committed.version,
+      };
+    }
+  }
+  if (candidates.length > 0) {
+    return {
+      kind: "none",
+      reason: `waiting for ${candidates.map((unit) => unit.name).join(", ")} to sync before adding`,
+    };
+  }
+  return { kind: "none", reason: "membership matches the units" };
+}
+
+export type RestartGrant =
+  | { readonly kind: "keep"; readonly unit: string }
+  | { readonly kind: "grant"; readonly unit: string }
+  | { readonly kind: "clear" }
+  | { readonly kind: "none"; readonly reason: string };
+
+/** True when every committed participant answers srvr as a serving leader or follower. */
+export function ensembleHealthy(snapshot: ClusterSnapshot): boolean {
+  const committed = snapshot.committed;
+  if (!committed) return false;
+  const unitById = new Map(snapshot.units.map((unit) => [serverIdOf(unit.name), unit.name]));
+  return committed.servers
+    .filter((server) => server.role === "participant")
+    .every((server) => {
+      const name = unitById.get(server.id);
+      const probe = name === undefined ? undefined : snapshot.probes.get(name);
+      return probe?.serving === true && (probe.mode === "leader" || probe.mode === "follower");
+    });
+}
+
+/**
+ * Leader: who may restart next. One unit at a time; the next turn is granted only when the previous
+ * unit has withdrawn its request and every member serves again (verified by srvr, never a sleep);
+ * units restart in unit order with the ZooKeeper leader last, so the ensemble elects a new leader
+ * once at most (Strimzi's roller does the same).
+ */
+export function nextRestartGrant(snapshot: ClusterSnapshot): RestartGrant {
+  const requests = snapshot.units.filter((unit) => unit.restartRequest !== undefined && !unit.dying);
+  const granted = snapshot.units.find((unit) => unit.name === snapshot.restartGranted);
+  if (granted?.restartRequest !== undefined && !granted.dying) return { kind: "keep", unit: granted.name };
+  if (requests.length === 0)
+    return snapshot.restartGranted === undefined
+      ? { kind: "none", reason: "no restart requested" }
+      : { kind: "clear" };
+  // A unit that is not serving yet restarts freely (it holds no quorum vote that is being used).
+  if (snapshot.committed && !ensembleHealthy(snapshot)) {
+    return { kind: "none", reason: "waiting for every member to serve before the next restart" };
+  }
+  const zkLeader = [...snapshot.probes.entries()].find(([, probe]) => probe.mode === "leader")?.[0];
+  const ordered = [...requests].sort(
+    (a, b) => Number(a.name === zkLeader) - Number(b.name === zkLeader) || byNumber(a, b),
+  );
+  return { kind: "grant", unit: ordered[0]!.name };
+}

@@ -1,0 +1,133 @@
+/**
+ * The charm's view of the running ensemble, through lib/zookeeper only: srvr probes of every unit,
+ * the committed membership, waiting for a server to serve, and one reconfig at a time with its
+ * outcome checked when the answer is lost (zookeeper-notes §5.5).
+ */
+import {
+  type DigestAuth,
+  type EnsembleConfig,
+  isOutcomeUnknown,
+  probeConf,
+  probeSrvr,
+  type ServerSpec,
+  ZooKeeperManager,
+} from "../../lib/zookeeper";
+import { CLIENT_PORT, type ServerProbe } from "./cluster-plan";
+
+const PROBE_TIMEOUT_MS = 1_500;
+
+export async function probe(address: string): Promise<ServerProbe> {
+  try {
+    const report = await probeSrvr(`${address}:${CLIENT_PORT}`, { timeoutMs: PROBE_TIMEOUT_MS });
+    const mode = report.mode === undefined ? undefined : report.mode;
+    return { reachable: true, serving: report.serving, mode };
+  } catch {
+    return { reachable: false, serving: false, mode: undefined };
+  }
+}
+
+export async function probeAll(addresses: ReadonlyMap<string, string>): Promise<Map<string, ServerProbe>> {
+  const entries = await Promise.all(
+    [...addresses.entries()].map(async ([unit, address]) => [unit, await probe(address)] as const),
+  );
+  return new Map(entries);
+}
+
+/** The membership the server at `address` last committed, from its `conf` (no session needed). */
+export async function localMembership(address: string): Promise<EnsembleConfig | undefined> {
+  try {
+    const report = await probeConf(`${address}:${CLIENT_PORT}`, { timeoutMs: PROBE_TIMEOUT_MS });
+    return report.ensemble;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Polls srvr until the server serves or `timeoutMs` passes: a restart or a join is verified, not
+ * assumed after a sleep (the Python charm sleeps 5 s, reference-charm §2.7).
+ */
+export async function waitUntilServing(address: string, timeoutMs: number): Promise<ServerProbe> {
+  const deadline = Date.now() + timeoutMs;
+  let last: ServerProbe = { reachable: false, serving: false, mode: undefined };
+  while (Date.now() < deadline) {
+    last = await probe(address);
+    if (last.serving) return last;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return last;
+}
+
+export interface Admin {
+  readonly hosts: readonly string[];
+  readonly auth: DigestAuth;
+}
+
+async function withSession<T>(admin: Admin, work: (zk: ZooKeeperManager) => Promise<T>): Promise<T> {
+  const zk = await ZooKeeperManager.connect({
+    hosts: admin.hosts,
+    auth: admin.auth,
+    connectTimeoutMs: 8_000,
+    requestTimeoutMs: 8_000,
+  });
+  try {
+    return await work(zk);
+  } finally {
+    await zk.close();
+  }
+}
+
+/** The committed membership, read after a sync so the answering server has caught up. */
+export async function committedMembership(admin: Admin): Promise<EnsembleConfig> {
+  return withSession(admin, (zk) => zk.getConfig({ sync: true }));
+}
+
+export type ReconfigOutcome =
+  | { readonly applied: true; readonly config: EnsembleConfig }
+  | { readonly applied: false; readonly reason: string };
+
+/**
+ * One reconfig. A lost answer (CONNECTION_LOSS, e.g. when the removed server was the leader) means
+ * the outcome is unknown: the committed config is read again and compared with the intent.
+ */
+export async function reconfigure(
+  admin: Admin,
+  change: { joining?: ServerSpec; leaving?: number; fromConfig: bigint },
+): Promise<ReconfigOutcome> {
+  const achieved = (config: EnsembleConfig): boolean =>
+    change.joining
+      ? config.servers.some(
+          (server) => server.id === change.joining!.id && server.role === change.joining!.role,
+        )
+      : !config.servers.some((server) => server.id === change.leaving);
+  try {
+    const config = await withSession(admin, (zk) =>
+      zk.reconfig({
+        joining: change.joining ? [change.joining] : undefined,
+        leaving: change.leaving !== undefined ? [change.leaving] : undefined,
+        fromConfig: change.fromConfig,
+      }),
+    );
+    // A write after the reconfig makes the new config active everywhere (zookeeperReconfig
+    // "Removing servers"); the sync in committedMembership serves the same purpose for readers.
+    return { applied: true, config };
+  } catch (error) {
+    if (!isOutcomeUnknown(error))
+      return { applied: false, reason: error instanceof Error ? error.message : String(error) };
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      try {
+        const config = await committedMembership(admin);
+        return achieved(config)
+          ? { applied: true, config }
+          : { applied: false, reason: "reconfig did not take effect" };
+      } catch {
+        // The ensemble may be electing a new leader; try again shortly.
+      }
+    }
+    return {
+      applied: false,
+      reason: `outcome unknown: ${error instanceof Error ? error.message : String(error)}`,
+    };
+  }
+}

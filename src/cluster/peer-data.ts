@@ -1,0 +1,33 @@
+/**
+ * What units tell each other over the `cluster` peer relation: intent and progress only, never a
+ * second copy of the membership (that lives in /zookeeper/config).
+ */
+import { field } from "../../lib/juju";
+
+const IPV4 = /^(?:\d{1,3}\.){3}\d{1,3}$/;
+const UNIT = /^[a-z][a-z0-9-]*\/\d+$/;
+
+/** Each unit's bag. */
+export const PEER_UNIT_SCHEMA = {
+  /** The address its ZooKeeper server binds (quorum, election, client and admin ports). */
+  address: field.string({ pattern: IPV4 }),
+  /** Set once its server has been started (as bootstrap, joiner or member). */
+  started: field.boolean(),
+  /** Why it needs a rolling-restart turn; absent when its server runs the desired config. */
+  "restart-request": field.string({ maxLength: 500 }),
+} as const;
+
+/** The application bag, written by the Juju leader. */
+export const PEER_APP_SCHEMA = {
+  /** URI of the app-owned secret holding the `super` and `sync` passwords. */
+  "passwords-secret": field.string({ pattern: /^secret:(\/\/[^/]+\/)?[a-z0-9]+$/ }),
+  /** The unit chosen to start the ensemble alone. */
+  "bootstrap-unit": field.string({ pattern: UNIT }),
+  /** The one unit allowed to restart now. */
+  "restart-granted": field.string({ pattern: UNIT }),
+  /**
+   * The committed config version after the leader's last reconfig (hex). Writing it wakes the other
+   * units (relation-changed) so they see the new membership at once.
+   */
+  "ensemble-version": field.string({ pattern: /^[0-9a-f]+$/ }),
+} as const;

@@ -1,0 +1,171 @@
+/**
+ * The machine adapter: the only charm code that touches files, packages and the service manager.
+ * Writes are atomic (temp file + rename) with the owner and mode of their PathSpec, and report
+ * whether anything changed so callers can decide on restarts.
+ */
+import { spawnSync } from "node:child_process";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname } from "node:path";
+import { CONF_DIR, MYID_PATH, type PathSpec, SERVICE_NAME } from "./paths";
+
+export class HostError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(`host: ${message}`, options);
+    this.name = "HostError";
+  }
+}
+
+interface Ids {
+  readonly uid: number;
+  readonly gid: number;
+}
+
+function run(
+  command: string,
+  args: readonly string[],
+  env?: NodeJS.ProcessEnv,
+): { code: number; stdout: string; stderr: string } {
+  const result = spawnSync(command, args as string[], { encoding: "utf8", env: env ?? process.env });
+  if (result.error) return { code: 127, stdout: "", stderr: result.error.message };
+  return { code: result.status ?? 1, stdout: result.stdout, stderr: result.stderr };
+}
+
+export class Host {
+  private readonly ids = new Map<string, Ids>();
+
+  private idsOf(spec: PathSpec): Ids {
+    const key = `${spec.owner}:${spec.group}`;
+    let ids = this.ids.get(key);
+    if (!ids) {
+      const passwd = readEntry("/etc/passwd", spec.owner)?.split(":");
+      const group = readEntry("/etc/group", spec.group)?.split(":");
+      if (!passwd || !group) throw new HostError(`user ${spec.owner} or group ${spec.group} does not exist`);
+      ids = { uid: Number(passwd[2]), gid: Number(group[2]) };
+      this.ids.set(key, ids);
+    }
+    return ids;
+  }
+
+  read(path: string): string | undefined {
+    try {
+      return readFileSync(path, "utf8");
+    } catch {
+      return undefined;
+    }
+  }
+
+  exists(path: string): boolean {
+    return existsSync(path);
+  }
+
+  /** Creates a directory (and parents) and sets its owner and mode. */
+  ensureDirectory(spec: PathSpec): void {
+    mkdirSync(spec.path, { recursive: true });
+    const { uid, gid } = this.idsOf(spec);
+    chownSync(spec.path, uid, gid);
+    chmodSync(spec.path, spec.mode);
+  }
+
+  /** Writes `content` if it differs from the file; always fixes owner and mode. Returns true if written. */
+  write(spec: PathSpec, content: string): boolean {
+    const { uid, gid } = this.idsOf(spec);
+    const current = this.read(spec.path);
+    if (current === content) {
+      chownSync(spec.path, uid, gid);
+      chmodSync(spec.path, spec.mode);
+      return false;
+    }
+    mkdirSync(dirname(spec.path), { recursive: true });
+    const temp = `${spec.path}.charm-tmp`;
+    // Created with the final mode so a secret is never readable by others, not even briefly.
+    writeFileSync(temp, content, { mode: spec.mode });
+    chownSync(temp, uid, gid);
+    chmodSync(temp, spec.mode);
+    renameSync(temp, spec.path);
+    return true;
+  }
+
+  /** True once ZooKeeper has run here: it has an id and a dynamic membership file of its own. */
+  hasRunBefore(): boolean {
+    if (!existsSync(MYID_PATH)) return false;
+    try {
+      return readdirSync(CONF_DIR).some((name) => /^zoo\.cfg\.dynamic\.[0-9a-f]+$/.test(name));
+    } catch {
+      return false;
+    }
+  }
+
+  // --- packages ------------------------------------------------------------------------------
+
+  packageVersion(name: string): string | undefined {
+    // dpkg-query's own format syntax, not a template string.
+    const format = ["-f=$", "{Status} $", "{Version}"].join("");
+    const result = run("dpkg-query", ["-W", format, name]);
+    const match = /install ok installed (\S+)/.exec(result.stdout);
+    return match?.[1];
+  }
+
+  installPackages(names: readonly string[]): void {
+    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+    let result = run("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...names], env);
+    if (result.code !== 0) {
+      run("apt-get", ["update", "-q"], env);
+      result = run("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...names], env);
+    }
+    if (result.code !== 0)
+      throw new HostError(`apt-get install ${names.join(" ")} failed: ${result.stderr.trim().slice(-500)}`);
+  }
+
+  // --- the service -----------------------------------------------------------------------------
+
+  private systemctl(...args: string[]): { code: number; stdout: string; stderr: string } {
+    return run("systemctl", args);
+  }
+
+  private systemctlOrThrow(...args: string[]): void {
+    const result = this.systemctl(...args);
+    if (result.code !== 0)
+      throw new HostError(
+        `systemctl ${args.join(" ")} failed: ${result.stderr.trim() || `exit ${result.code}`}`,
+      );
+  }
+
+  daemonReload(): void {
+    this.systemctlOrThrow("daemon-reload");
+  }
+
+  serviceActive(): boolean {
+    return this.systemctl("is-active", "--quiet", SERVICE_NAME).code === 0;
+  }
+
+  startService(): void {
+    this.systemctlOrThrow("enable", "--now", SERVICE_NAME);
+  }
+
+  stopService(): void {
+    this.systemctlOrThrow("disable", "--now", SERVICE_NAME);
+  }
+
+  restartService(): void {
+    this.systemctlOrThrow("restart", SERVICE_NAME);
+  }
+}
+
+function readEntry(file: string, name: string): string | undefined {
+  try {
+    return readFileSync(file, "utf8")
+      .split("\n")
+      .find((line) => line.startsWith(`${name}:`));
+  } catch {
+    return undefined;
+  }
+}
