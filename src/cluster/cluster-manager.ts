@@ -9,6 +9,7 @@ import { digestCredential, type EnsembleConfig, formatServers } from "../../lib/
 import {
   CHARM_CONFIG_SPEC,
   type CharmConfig,
+  CONF_DIR,
   DATA_ROOT,
   INITIAL_DYNAMIC_CONFIG_PATH,
   JAVA_PATH,
@@ -54,6 +55,8 @@ import { ensurePasswords, type Passwords } from "./passwords";
 import { PEER_APP_SCHEMA, PEER_UNIT_SCHEMA } from "./peer-data";
 
 export const PEER_ENDPOINT = "cluster";
+/** Written when this unit starts its teardown (see departing()). */
+const DEPARTING_MARKER_PATH = `${CONF_DIR}/.charm-departing`;
 /** Where the hash of the configuration the running server was started with is kept. */
 const RUNNING_CONFIG_PATH = `${DATA_ROOT}/.charm-running-config`;
 /** How long a hook waits for a (re)started server to serve before reporting instead. */
@@ -90,14 +93,25 @@ export class ClusterManager {
     return info.bindAddresses[0]?.addresses[0]?.value ?? info.ingressAddresses[0];
   }
 
+  /**
+   * Juju says a unit is going away only through its teardown hooks: relation-departed naming itself,
+   * then stop, storage-detaching and remove. The first of them leaves a marker, so any hook that runs
+   * in between (an action, a secret hook) does not start the server again.
+   */
   private departing(): boolean {
     const { kind, relation } = this.hook.context;
-    if (kind === "stop" || kind === "remove") return true;
-    return (
-      kind === "relation-departed" &&
-      relation?.endpoint === PEER_ENDPOINT &&
-      relation.departingUnit === this.self
-    );
+    const teardown =
+      kind === "stop" ||
+      kind === "remove" ||
+      kind === "storage-detaching" ||
+      (kind === "relation-departed" &&
+        relation?.endpoint === PEER_ENDPOINT &&
+        relation.departingUnit === this.self);
+    if (teardown) {
+      this.host.write({ ...MANAGED_FILES.myid, path: DEPARTING_MARKER_PATH, mode: 0o600 }, `${kind}\n`);
+      return true;
+    }
+    return this.host.exists(DEPARTING_MARKER_PATH);
   }
 
   private desiredFiles(config: CharmConfig, address: string, passwords: Passwords): DesiredFiles {
@@ -352,7 +366,7 @@ export class ClusterManager {
     this.host.startService();
     this.host.write({ ...MANAGED_FILES.zooCfg, path: RUNNING_CONFIG_PATH, mode: 0o600 }, files.hash);
     this.hook.tools.openPort("2181/tcp");
-    const probe = await waitUntilServing(address, SERVE_TIMEOUT_MS);
+    const probe = await waitUntilServing(address, SERVE_TIMEOUT_MS, () => this.host.serviceActive());
     peers.setLocalUnitData(PEER_UNIT_SCHEMA, { started: true, "restart-request": null });
     if (!probe.serving) {
       this.hook.report(waiting("ZooKeeper started but is not serving yet"));
@@ -396,7 +410,7 @@ export class ClusterManager {
     }
     this.log.info("rolling restart: restarting ZooKeeper");
     this.host.restartService();
-    const probe = await waitUntilServing(address, SERVE_TIMEOUT_MS);
+    const probe = await waitUntilServing(address, SERVE_TIMEOUT_MS, () => this.host.serviceActive());
     if (!probe.serving) {
       this.hook.report(waiting("restarted; waiting for ZooKeeper to serve again"));
       return;

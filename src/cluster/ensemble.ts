@@ -47,12 +47,20 @@ export async function localMembership(address: string): Promise<EnsembleConfig |
  * Polls srvr until the server serves or `timeoutMs` passes: a restart or a join is verified, not
  * assumed after a sleep (the Python charm sleeps 5 s, reference-charm §2.7).
  */
-export async function waitUntilServing(address: string, timeoutMs: number): Promise<ServerProbe> {
+export async function waitUntilServing(
+  address: string,
+  timeoutMs: number,
+  stillRunning: () => boolean,
+): Promise<ServerProbe> {
   const deadline = Date.now() + timeoutMs;
   let last: ServerProbe = { reachable: false, serving: false, mode: undefined };
+  let stoppedPolls = 0;
   while (Date.now() < deadline) {
     last = await probe(address);
     if (last.serving) return last;
+    // A server that keeps exiting will not serve: report it instead of waiting out the timeout.
+    stoppedPolls = stillRunning() ? 0 : stoppedPolls + 1;
+    if (stoppedPolls >= 5) return last;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return last;
