@@ -1,0 +1,123 @@
+/**
+ * Removing units from a 5-unit ensemble: a follower, the ZooKeeper leader, the Juju leader, and then
+ * those three at once. Each leaving unit is removed by reconfig before its server stops; a planned
+ * removal that leaves a majority never stops writes through a surviving follower for long, and
+ * every znode survives.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { probeRuok } from "../../lib/zookeeper";
+import type { Controller } from "../sim/controller";
+import {
+  APP,
+  adminSession,
+  deployZookeeper,
+  destroyModel,
+  expectHealthyEnsemble,
+  expectZnodesOnEveryMember,
+  liveUnits,
+  newModel,
+  writeZnodes,
+  zookeeperLeader,
+} from "./support/charm-model";
+
+let controller: Controller;
+const written: string[] = [];
+
+beforeAll(async () => {
+  controller = await newModel();
+  await deployZookeeper(controller, 5);
+  written.push(...(await writeZnodes(controller, "removal", 10)));
+});
+afterAll(async () => {
+  await destroyModel(controller);
+});
+
+/** Writes sequential znodes through `host` until stopped; returns the failures seen. */
+function keepWriting(host: string): { stop: () => Promise<{ ok: number; failed: number }> } {
+  let running = true;
+  let ok = 0;
+  let failed = 0;
+  const loop = (async () => {
+    const zk = await adminSession(controller, [host]);
+    await zk.ensurePath("/itest/writer");
+    try {
+      while (running) {
+        try {
+          await zk.create("/itest/writer/w-", "x", { mode: "persistent-sequential", timeoutMs: 5_000 });
+          ok += 1;
+        } catch {
+          failed += 1;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    } finally {
+      await zk.close();
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return { ok, failed };
+    },
+  };
+}
+
+async function removeAndCheck(...units: string[]): Promise<void> {
+  const addresses = units.map((unit) => controller.unit(unit).address);
+  controller.removeUnit(...units);
+  await controller.waitFor({ timeoutMs: 300_000 });
+  for (const unit of units) expect(controller.model.units[unit]).toBeUndefined();
+  // The removed servers are stopped: nothing answers on their addresses any more.
+  for (const address of addresses) {
+    await expect(probeRuok(`${address}:2181`, { timeoutMs: 1_000 })).rejects.toThrow();
+  }
+  await expectHealthyEnsemble(controller);
+  await expectZnodesOnEveryMember(controller, written);
+}
+
+describe("removing units", () => {
+  it("a follower: writes through another follower never fail", async () => {
+    const zkLeader = await zookeeperLeader(controller);
+    const jujuLeader = controller.leader(APP);
+    const [follower, stays] = liveUnits(controller).filter(
+      (unit) => unit.name !== zkLeader && unit.name !== jujuLeader,
+    );
+    const writer = keepWriting(`${stays!.address}:2181`);
+    await removeAndCheck(follower!.name);
+    const result = await writer.stop();
+    expect(result.failed).toBe(0);
+    expect(result.ok).toBeGreaterThan(0);
+  });
+
+  it("the ZooKeeper leader's unit", async () => {
+    const zkLeader = await zookeeperLeader(controller);
+    await removeAndCheck(zkLeader);
+    expect(await zookeeperLeader(controller)).not.toBe(zkLeader);
+  });
+
+  it("the Juju leader's unit: another unit is elected and the ensemble shrinks", async () => {
+    const jujuLeader = controller.leader(APP)!;
+    await removeAndCheck(jujuLeader);
+    expect(controller.leader(APP)).toBeDefined();
+    expect(controller.leader(APP)).not.toBe(jujuLeader);
+    expect(liveUnits(controller)).toHaveLength(2);
+  });
+
+  it("the ZooKeeper leader, the Juju leader and a third unit at once, from 5", async () => {
+    await controller.addUnit(APP, 3);
+    await controller.waitFor({ timeoutMs: 300_000 });
+    await expectHealthyEnsemble(controller);
+    const zkLeader = await zookeeperLeader(controller);
+    const jujuLeader = controller.leader(APP)!;
+    const third = liveUnits(controller).find(
+      (unit) => unit.name !== zkLeader && unit.name !== jujuLeader,
+    )!.name;
+    const leaving = [...new Set([zkLeader, jujuLeader, third])];
+    if (leaving.length < 3) {
+      leaving.push(liveUnits(controller).find((unit) => !leaving.includes(unit.name))!.name);
+    }
+    await removeAndCheck(...leaving);
+    expect(liveUnits(controller)).toHaveLength(2);
+  });
+});
