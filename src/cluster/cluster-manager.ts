@@ -40,6 +40,7 @@ import {
   nextRestartGrant,
   type PeerUnit,
   planStart,
+  type ServerProbe,
   serverIdOf,
   unitNumber,
 } from "./cluster-plan";
@@ -271,8 +272,11 @@ export class ClusterManager {
       await this.start(peers, current, files, address);
       return;
     }
-    await this.restartIfNeeded(peers, current, files, address);
-    this.reportServing(current, true);
+    const restarted = await this.restartIfNeeded(peers, current, files, address);
+    this.reportServing(
+      restarted ? { ...current, probes: new Map(current.probes).set(this.self, restarted) } : current,
+      true,
+    );
   }
 
   /** The leader's app-bag state after lead() wrote it. */
@@ -386,15 +390,15 @@ export class ClusterManager {
     snapshot: ClusterSnapshot,
     files: DesiredFiles,
     address: string,
-  ): Promise<void> {
+  ): Promise<ServerProbe | undefined> {
     const running = this.host.read(RUNNING_CONFIG_PATH)?.trim();
     if (running === undefined) {
       this.host.write({ ...MANAGED_FILES.zooCfg, path: RUNNING_CONFIG_PATH, mode: 0o600 }, files.hash);
-      return;
+      return undefined;
     }
     if (running === files.hash) {
       peers.setLocalUnitData(PEER_UNIT_SCHEMA, { "restart-request": null });
-      return;
+      return undefined;
     }
     peers.setLocalUnitData(PEER_UNIT_SCHEMA, { "restart-request": `configuration changed (${files.hash})` });
     const granted = this.model.isLeader ? this.leaderUpdates(peers).restartGranted : snapshot.restartGranted;
@@ -406,14 +410,14 @@ export class ClusterManager {
             : "restart pending: waiting for a turn",
         ),
       );
-      return;
+      return undefined;
     }
     this.log.info("rolling restart: restarting ZooKeeper");
     this.host.restartService();
     const probe = await waitUntilServing(address, SERVE_TIMEOUT_MS, () => this.host.serviceActive());
     if (!probe.serving) {
       this.hook.report(waiting("restarted; waiting for ZooKeeper to serve again"));
-      return;
+      return probe;
     }
     this.host.write({ ...MANAGED_FILES.zooCfg, path: RUNNING_CONFIG_PATH, mode: 0o600 }, files.hash);
     peers.setLocalUnitData(PEER_UNIT_SCHEMA, { "restart-request": null });
@@ -428,6 +432,7 @@ export class ClusterManager {
         "restart-granted": grant.kind === "grant" ? grant.unit : null,
       });
     }
+    return probe;
   }
 
   private reportServing(snapshot: ClusterSnapshot, running: boolean, justJoined = false): void {
@@ -442,7 +447,7 @@ export class ClusterManager {
     }
     const member = snapshot.committed?.servers.find((server) => server.id === serverIdOf(this.self));
     if (!snapshot.committed) {
-      this.hook.report(active(`serving as ${probe.mode}`));
+      this.hook.report(active());
       return;
     }
     if (!member) {
@@ -459,6 +464,6 @@ export class ClusterManager {
       this.hook.report(waiting(`member of the ensemble as ${member.role}; waiting to become a participant`));
       return;
     }
-    this.hook.report(active(`serving as ${probe.mode}`));
+    this.hook.report(active());
   }
 }
