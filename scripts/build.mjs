@@ -1,6 +1,6 @@
 // Bundles the hook entry point and everything it imports into one file, dist/charm.js, that runs on
 // Node.js 18 and later with nothing from node_modules at run time. With --sim it bundles the Juju
-// emulator's CLI into build/sim/cli.mjs instead (a development tool, run by `npm run sim`).
+// emulator's CLI and the demo's ZooKeeper client into build/sim/ instead (development tools).
 import { build } from "esbuild";
 
 const quiet = process.argv.includes("--quiet");
@@ -14,6 +14,15 @@ if (process.argv.includes("--sim")) {
     target: "node20",
     format: "esm",
     packages: "external",
+    logLevel: "warning",
+  });
+  await build({
+    entryPoints: ["scripts/zk-client.ts"],
+    outfile: "build/sim/zk-client.cjs",
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "cjs",
     logLevel: "warning",
   });
 } else {

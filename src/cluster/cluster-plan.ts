@@ -157,11 +157,11 @@ export function nextReconfig(snapshot: ClusterSnapshot): ReconfigStep {
   });
   if (leaving.length > 0) {
     const zkLeader = [...snapshot.probes.entries()].find(([, probe]) => probe.mode === "leader")?.[0];
-    const ordered = [...leaving].sort((a, b) => {
-      const aLeader = unitById.get(a.id)?.name === zkLeader ? 1 : 0;
-      const bLeader = unitById.get(b.id)?.name === zkLeader ? 1 : 0;
-      return aLeader - bLeader || a.id - b.id;
-    });
+    // With no leader reported (mid-election) and a member whose unit is gone, `undefined ===
+    // undefined` would rank the gone member as the leader; only a known leader goes last.
+    const isZkLeader = (id: number): number =>
+      zkLeader !== undefined && unitById.get(id)?.name === zkLeader ? 1 : 0;
+    const ordered = [...leaving].sort((a, b) => isZkLeader(a.id) - isZkLeader(b.id) || a.id - b.id);
     for (const server of ordered) {
       const remaining = voters.filter((id) => id !== server.id);
       // ZooKeeper needs at least one voter; the last one leaves only with the application.
@@ -233,8 +233,11 @@ export function nextRestartGrant(snapshot: ClusterSnapshot): RestartGrant {
     return snapshot.restartGranted === undefined
       ? { kind: "none", reason: "no restart requested" }
       : { kind: "clear" };
-  // A unit that is not serving yet restarts freely (it holds no quorum vote that is being used).
-  if (snapshot.committed && !ensembleHealthy(snapshot)) {
+  // With the membership known, every member must serve first. Unknown membership while some member
+  // serves means the read failed: wait. Only when nothing serves at all may a restart go ahead, one
+  // unit at a time, since it cannot make an outage worse.
+  const anyServing = [...snapshot.probes.values()].some((probe) => probe.serving);
+  if (snapshot.committed ? !ensembleHealthy(snapshot) : anyServing) {
     return { kind: "none", reason: "waiting for every member to serve before the next restart" };
   }
   const zkLeader = [...snapshot.probes.entries()].find(([, probe]) => probe.mode === "leader")?.[0];
