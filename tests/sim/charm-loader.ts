@@ -52,11 +52,9 @@ export function loadCharm(source: string, dir: string, revision = 0): Charm {
     storage: (metadata.storage ?? {}) as Record<string, StorageDecl>,
     extraBindings: Object.keys((metadata["extra-bindings"] ?? {}) as object),
   };
-  const config = ((
-    readYaml(join(dir, "config.yaml")) ??
-    (recipe.config as Record<string, unknown> | undefined) ??
-    {}
-  ).options ?? {}) as Record<string, ConfigOptionDecl>;
+  const configFile =
+    readYaml(join(dir, "config.yaml")) ?? (recipe.config as Record<string, unknown> | undefined);
+  const config = (configFile?.options ?? {}) as Record<string, ConfigOptionDecl>;
   const actions = (readYaml(join(dir, "actions.yaml")) ?? recipe.actions ?? {}) as Record<string, ActionDecl>;
   return { dir, meta, config, actions, revision };
 }

@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { randomBytes, randomInt, randomUUID } from "node:crypto";
 import { copyFileSync, cpSync, existsSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { type NextHook, UnitAgentState } from "./agent";
+import { type NextHook, type NextOp, UnitAgentState } from "./agent";
 import { loadCharm } from "./charm-loader";
 import { HookContext, type HookDescriptor, type UnitView } from "./hook-context";
 import { MachineHost } from "./machine";
@@ -28,6 +28,9 @@ import { buildJujuc, ioFor, type ToolOutput, type ToolRequest, ToolServer } from
 import { TOOL_NAMES } from "./tools";
 
 export const JUJU_VERSION = "3.6.4";
+
+/** The action Juju 3 runs for `juju exec` (core/actions JujuExecActionName). */
+const JUJU_EXEC = "juju-exec";
 
 export interface ControllerOptions {
   /** Where the model keeps machines, charms and binaries (default `.sim`). */
@@ -83,23 +86,45 @@ function parseDuration(value: string): number {
   return total;
 }
 
-/** Converts a `juju config` string into the option's type, with Juju-like errors. */
+/** Go's strconv.ParseBool spellings (charm config `boolean` options are parsed with it). */
+const GO_BOOLS: Readonly<Record<string, boolean>> = {
+  "1": true,
+  t: true,
+  T: true,
+  TRUE: true,
+  true: true,
+  True: true,
+  "0": false,
+  f: false,
+  F: false,
+  FALSE: false,
+  false: false,
+  False: false,
+};
+
+/**
+ * Converts a `juju config` string into the option's type the way the charm package's
+ * `Option.parse` does (strconv.ParseInt / ParseFloat / ParseBool, no trimming), with its error text
+ * `option "<key>" expected <type>, got "<value>"`.
+ */
 export function convertConfigValue(charm: Charm, key: string, raw: string): unknown {
   const option = charm.config[key];
   if (!option) throw new Error(`unknown option "${key}"`);
+  const wrong = () => new Error(`option "${key}" expected ${option.type}, got ${JSON.stringify(raw)}`);
   switch (option.type) {
     case "int":
-      if (!/^-?\d+$/.test(raw.trim())) throw new Error(`option "${key}" expected int, got "${raw}"`);
+      if (!/^[+-]?\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw wrong();
       return Number(raw);
     case "float":
-      if (raw.trim() === "" || Number.isNaN(Number(raw)))
-        throw new Error(`option "${key}" expected float, got "${raw}"`);
+      if (/^[+-]?(inf|infinity)$/i.test(raw)) return raw.startsWith("-") ? -Infinity : Infinity;
+      if (/^[+-]?nan$/i.test(raw)) return Number.NaN;
+      if (!/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(raw)) throw wrong();
       return Number(raw);
-    case "boolean":
-      if (!["true", "false"].includes(raw.trim().toLowerCase())) {
-        throw new Error(`option "${key}" expected boolean, got "${raw}"`);
-      }
-      return raw.trim().toLowerCase() === "true";
+    case "boolean": {
+      const value = GO_BOOLS[raw];
+      if (value === undefined) throw wrong();
+      return value;
+    }
     default:
       return raw;
   }
@@ -118,6 +143,7 @@ export class Controller {
   private readonly retryMaxMs: number;
   private readonly ticker: NodeJS.Timeout;
   private readonly pendingElections = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Set<NodeJS.Timeout>();
   private readonly logListeners = new Set<(record: LogRecord) => void>();
   private destroyed = false;
   private kicking = false;
@@ -259,7 +285,7 @@ export class Controller {
     this.assertAlive();
     const app = this.application(appName);
     const names: string[] = [];
-    const pending: Promise<void>[] = [];
+    const created: Unit[] = [];
     for (let i = 0; i < count; i += 1) {
       const number = app.nextUnitNumber++;
       const name = `${appName}/${number}`;
@@ -286,15 +312,42 @@ export class Controller {
         dir: join(this.modelDir, "machines", machineId),
       };
       names.push(name);
-      pending.push(this.provision(unit, app));
+      created.push(unit);
     }
-    await Promise.all(pending);
-    if (!app.leader) this.elect(appName, names[0]);
+    // The first unit agent of a new application claims the lease before it runs any hook, so the
+    // leader's first leadership hook is leader-elected and the others' leader-settings-changed.
+    if (!app.leader && !this.pendingElections.has(appName)) this.elect(appName, names[0]);
+    const storage = created.map((unit) => this.createStorage(unit, app));
+    await Promise.all(created.map((unit, index) => this.provision(unit, app, storage[index]!)));
     this.kick();
     return names;
   }
 
-  private async provision(unit: Unit, app: Application): Promise<void> {
+  /**
+   * Creates the storage instances a new unit's charm declares. Juju numbers them model-wide when
+   * the unit is added (state AddUnit), so `deploy -n 3` gives app/0 `<name>/0`, app/1 `<name>/1`…
+   */
+  private createStorage(unit: Unit, app: Application): string[] {
+    const ids: string[] = [];
+    for (const [name, decl] of Object.entries(app.charm.meta.storage)) {
+      if (decl.type !== "filesystem" || !decl.location) continue;
+      const index = this.model.nextStorageIndex[name] ?? 0;
+      this.model.nextStorageIndex[name] = index + 1;
+      const id = `${name}/${index}`;
+      this.model.storage[id] = {
+        id,
+        name,
+        kind: "filesystem",
+        location: decl.location,
+        hostDir: join(this.model.machines[unit.machine]!.dir, "storage", `${name}-${index}`),
+        unit: unit.name,
+      };
+      ids.push(id);
+    }
+    return ids;
+  }
+
+  private async provision(unit: Unit, app: Application, storageIds: readonly string[]): Promise<void> {
     const machineRecord = this.model.machines[unit.machine]!;
     const machine = await MachineHost.create({
       id: unit.machine,
@@ -319,20 +372,9 @@ export class Controller {
     copyFileSync(this.jujuc, join(machine.jujuDir, "tools", "jujuc"));
     execFileSync("chmod", ["0755", join(machine.jujuDir, "tools", "jujuc")]);
     for (const tool of TOOL_NAMES) symlinkSync("../jujuc", join(toolsDir, tool));
-    for (const [name, decl] of Object.entries(app.charm.meta.storage)) {
-      if (decl.type !== "filesystem" || !decl.location) continue;
-      const index = this.model.nextStorageIndex[name] ?? 0;
-      this.model.nextStorageIndex[name] = index + 1;
-      const id = `${name}/${index}`;
-      const hostDir = await machine.attach(`storage/${name}-${index}`, decl.location);
-      this.model.storage[id] = {
-        id,
-        name,
-        kind: "filesystem",
-        location: decl.location,
-        hostDir,
-        unit: unit.name,
-      };
+    for (const id of storageIds) {
+      const storage = this.model.storage[id]!;
+      await machine.attach(`storage/${id.replace("/", "-")}`, storage.location);
       unit.storage.push(id);
     }
     unit.workloadStatus = { status: "waiting", message: "agent initialising", since: now() };
@@ -491,10 +533,7 @@ export class Controller {
     params: Readonly<Record<string, unknown>> = {},
   ): Promise<ActionRecord> {
     const record = this.enqueueAction(target, name, params);
-    while (record.status === "pending" || record.status === "running") {
-      if (this.destroyed) throw new Error("model destroyed");
-      await new Promise((resolveWait) => setTimeout(resolveWait, 50));
-    }
+    await this.actionFinished(record);
     return record;
   }
 
@@ -522,30 +561,49 @@ export class Controller {
     return record;
   }
 
-  /** `juju exec --unit <unit> -- <command>`: a shell command with a hook-tool context. */
-  async exec(unitName: string, command: string): Promise<ExecResult> {
+  /**
+   * `juju exec --unit <unit> -- <command>`. Juju 3 runs it as a "juju-exec" action: queued with the
+   * unit's actions (between hooks, also while the unit is in error), in an action context, and its
+   * changes are committed whatever the command's exit code, because utils/exec does not count a
+   * non-zero exit as an error (J:internal/worker/uniter/runner/runner.go `runJujuExecAction`,
+   * juju/utils exec.go `Wait`).
+   */
+  async exec(unitName: string, command: string, timeoutMs = 300_000): Promise<ExecResult> {
+    this.assertAlive();
     const unit = this.unit(unitName);
-    const machine = this.machine(unitName);
-    const agent = this.agents.get(unitName)!;
-    const context = new HookContext(
-      this.model,
-      unit.name,
-      { kind: "hook", name: "juju-exec" },
-      agent.state.view(),
-    );
-    this.contexts.set(context.contextId, context);
-    try {
-      const result = await this.spawnInMachine(
-        machine,
-        ["/bin/bash", "-c", command],
-        this.hookEnv(unit, context, undefined),
-        unitDir(unit, "charm"),
-      );
-      if (result.code === 0) context.commit();
-      return result;
-    } finally {
-      this.contexts.delete(context.contextId);
-      this.kick();
+    if (!this.agents.has(unit.name)) throw new Error(`unit "${unitName}" has no running agent`);
+    const id = String(this.model.nextActionId++);
+    const record: ActionRecord = {
+      id,
+      unit: unit.name,
+      name: JUJU_EXEC,
+      // Juju passes the timeout in nanoseconds.
+      params: { command, timeout: timeoutMs * 1_000_000 },
+      status: "pending",
+      message: "",
+      results: {},
+      logs: [],
+      enqueued: now(),
+    };
+    this.model.actions[id] = record;
+    this.kick();
+    await this.actionFinished(record);
+    if (record.status === "cancelled") throw new Error(`unit "${unitName}" went away before the command ran`);
+    const results = record.results;
+    const code = typeof results["return-code"] === "number" ? results["return-code"] : 1;
+    const stdout = typeof results.stdout === "string" ? results.stdout : "";
+    const stderr = typeof results.stderr === "string" ? results.stderr : "";
+    // The command ran but its changes could not be committed (e.g. a non-leader updating an
+    // application secret): the juju-exec task fails with the commit error.
+    if (record.status === "failed")
+      return { code: code || 1, stdout, stderr: `${stderr}ERROR ${record.message}\n` };
+    return { code, stdout, stderr };
+  }
+
+  private async actionFinished(record: ActionRecord): Promise<void> {
+    while (record.status === "pending" || record.status === "running") {
+      if (this.destroyed) throw new Error("model destroyed");
+      await new Promise((resolveWait) => setTimeout(resolveWait, 20));
     }
   }
 
@@ -555,7 +613,8 @@ export class Controller {
     let settledSince = 0;
     for (;;) {
       if (!options.allowErrors) {
-        const failed = [...this.agents.entries()].find(([, agent]) => agent.error);
+        // A unit whose failed hook is being retried shows executing, not error, until it ends.
+        const failed = [...this.agents.entries()].find(([, agent]) => agent.error && !agent.busy);
         if (failed)
           throw new Error(
             `unit ${failed[0]} is in error: ${this.model.units[failed[0]]?.agentStatus.message}`,
@@ -655,13 +714,15 @@ export class Controller {
     if (!unit) return;
     const interval = parseDuration(this.model.config["update-status-hook-interval"]);
     let op = agent.state.next(this.model, Date.now(), interval);
+    // While a hook is in error only actions (and juju-exec) run (actions resolver: "We can still
+    // run actions if the unit is in a hook error state"); otherwise the failed hook is retried.
     if (agent.error && op?.kind !== "action") {
       if (
         Date.now() < agent.error.retryAt ||
         (!this.model.config["automatically-retry-hooks"] && agent.error.retryAt !== 0)
       )
         return;
-      op = agent.error.op;
+      op = retriedOp(agent.error.op, op);
     }
     if (!op) {
       if (agent.state.removed) await this.finishUnit(name);
@@ -681,7 +742,15 @@ export class Controller {
 
   private async runHookOp(unit: Unit, agent: AgentRuntime, op: NextHook): Promise<void> {
     const hook = op.hook;
-    if (hook.name === "leader-elected" && this.application(unit.app).leader !== unit.name) return;
+    if (hook.name === "leader-elected" && this.application(unit.app).leader !== unit.name) {
+      // runhook.go Prepare: leader-elected is skipped, and counts as done, once the unit no longer
+      // leads (returning without that would retry it forever).
+      op.done();
+      agent.error = undefined;
+      if (unit.agentStatus.status === "error")
+        unit.agentStatus = { status: "idle", message: "", since: now() };
+      return;
+    }
     this.setJujuStatusBefore(unit, hook.name);
     if (hook.name !== "update-status") {
       const suffix = hook.remoteUnit ? ` for ${hook.remoteUnit}` : "";
@@ -689,7 +758,7 @@ export class Controller {
     }
     const context = new HookContext(this.model, unit.name, hook, op.view);
     this.contexts.set(context.contextId, context);
-    let code: number;
+    let code = 1;
     try {
       const result = await this.spawnInMachine(
         this.machine(unit.name),
@@ -711,7 +780,7 @@ export class Controller {
           );
           code = 1;
         }
-      }
+      } else context.discard();
     } finally {
       this.contexts.delete(context.contextId);
     }
@@ -725,6 +794,7 @@ export class Controller {
     const attempts = (agent.error?.attempts ?? 0) + 1;
     const delay = Math.min(this.retryBaseMs * 2 ** (attempts - 1), this.retryMaxMs);
     agent.error = { op, attempts, retryAt: Date.now() + delay };
+    this.timer(delay, () => this.kick());
     unit.agentStatus = {
       status: "error",
       message: `hook failed: "${hook.name}"`,
@@ -745,37 +815,43 @@ export class Controller {
 
   private async runActionOp(unit: Unit, actionId: string, view: UnitView): Promise<void> {
     const record = this.model.actions[actionId]!;
+    const isExec = record.name === JUJU_EXEC;
     record.status = "running";
     record.started = now();
     const previous = unit.agentStatus;
     unit.agentStatus = { status: "executing", message: `running action ${record.name}`, since: now() };
-    const context = new HookContext(
-      this.model,
-      unit.name,
-      { kind: "action", name: record.name, actionId },
-      view,
-    );
+    const descriptor: HookDescriptor = { kind: "action", name: record.name, actionId };
+    const context = new HookContext(this.model, unit.name, descriptor, view);
     this.contexts.set(context.contextId, context);
     try {
+      const env = this.hookEnv(unit, context, descriptor);
+      // RunCommands does not set JUJU_DISPATCH_PATH; only charm hooks and actions get it.
+      if (isExec) delete env.JUJU_DISPATCH_PATH;
       const result = await this.spawnInMachine(
         this.machine(unit.name),
-        [`${unitDir(unit, "charm")}/dispatch`],
-        this.hookEnv(unit, context, { kind: "action", name: record.name, actionId }),
+        isExec ? ["/bin/bash", "-c", String(record.params.command)] : [`${unitDir(unit, "charm")}/dispatch`],
+        env,
         unitDir(unit, "charm"),
+        // An action's output is logged like a hook's; juju exec output only goes back to the caller.
+        isExec
+          ? undefined
+          : (level, line) => this.log(unit.name, level, `unit.${unit.name}.${record.name}`, line),
       );
-      if (result.code === 0) {
+      // A charm action that exits non-zero is an error and its changes are discarded (§3.13);
+      // juju-exec flushes its context regardless of the exit code.
+      if (result.code === 0 || isExec) {
         try {
           context.commit();
         } catch (error) {
           record.status = "failed";
-          record.message = String(error);
+          record.message = error instanceof Error ? error.message : String(error);
         }
-      }
+      } else context.discard();
       record.results = { ...record.results, "return-code": result.code };
       if (result.stdout !== "") record.results.stdout = result.stdout;
       if (result.stderr !== "") record.results.stderr = result.stderr;
       if (record.status === "running") {
-        if (result.code !== 0) {
+        if (result.code !== 0 && !isExec) {
           record.status = "failed";
           record.message = `exit status ${result.code}`;
         } else record.status = record.failed ? "failed" : "completed";
@@ -918,6 +994,12 @@ export class Controller {
       relation.scope = relation.scope.filter((member) => member !== name);
     }
     for (const secret of Object.values(this.model.secrets)) delete secret.consumers[name];
+    for (const record of Object.values(this.model.actions)) {
+      if (record.unit === name && record.status === "pending") {
+        record.status = "cancelled";
+        record.completed = now();
+      }
+    }
     delete this.model.units[name];
     delete this.model.machines[unit.machine];
     const app = this.model.applications[unit.app];
@@ -950,6 +1032,7 @@ export class Controller {
       appName,
       setTimeout(() => {
         this.pendingElections.delete(appName);
+        if (this.destroyed || this.model.applications[appName]?.leader) return;
         const candidates = this.unitsOf(appName).filter(
           (unit) => unit.life === "alive" && this.agents.has(unit.name),
         );
@@ -970,6 +1053,15 @@ export class Controller {
     this.kick();
   }
 
+  /** A one-shot timer that destroy() cancels. */
+  private timer(delayMs: number, callback: () => void): void {
+    const handle = setTimeout(() => {
+      this.timers.delete(handle);
+      callback();
+    }, delayMs);
+    this.timers.add(handle);
+  }
+
   private assertAlive(): void {
     if (this.destroyed) throw new Error("the model has been destroyed");
   }
@@ -980,6 +1072,7 @@ export class Controller {
     this.destroyed = true;
     clearInterval(this.ticker);
     for (const timer of this.pendingElections.values()) clearTimeout(timer);
+    for (const timer of this.timers) clearTimeout(timer);
     await Promise.all([...this.services.values()].map((services) => services.stopAll()));
     for (const machine of this.machines.values()) machine.destroy();
     this.machines.clear();
@@ -991,6 +1084,24 @@ export class Controller {
     if (!this.destroyed) throw new Error("destroy the model first");
     if (existsSync(this.modelDir)) rmSync(this.modelDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The operation that retries a failed hook. Juju re-runs the same hook but builds the operation
+ * from the current remote state (resolver.go `nextOpHookError` → `NewRunHook`), so a retried
+ * config-changed records the config it actually saw; relation hooks keep the change version they
+ * were queued for (their hook info carries it), so a later change still fires another hook.
+ */
+function retriedOp(failed: NextHook, fresh: NextOp | undefined): NextHook {
+  if (fresh?.kind !== "hook" || failed.hook.relationId !== undefined) return failed;
+  const a = failed.hook;
+  const b = fresh.hook;
+  const same =
+    a.name === b.name &&
+    a.storageId === b.storageId &&
+    a.secretId === b.secretId &&
+    a.secretRevision === b.secretRevision;
+  return same ? fresh : failed;
 }
 
 function unitDir(unit: Unit, leaf: "charm"): string {

@@ -7,7 +7,7 @@
  * Needs root (mount namespaces); the network namespace is shared, each machine has its own 127.x.y.z.
  */
 import { type ChildProcess, execFile, type StdioOptions, spawn } from "node:child_process";
-import { mkdirSync, readFileSync, readlinkSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 
@@ -200,8 +200,28 @@ export class MachineHost {
     await this.sh(`umount ${shellQuote(location)} || umount -l ${shellQuote(location)}`);
   }
 
-  /** Ends the machine: its namespace goes with the holder once no process is left in it. */
+  /** Pids of the processes that live in this machine (its mount namespace), holder included. */
+  processes(): number[] {
+    const pids: number[] = [];
+    for (const entry of readdirSync("/proc")) {
+      if (/^\d+$/.test(entry) && Number(entry) !== process.pid && this.owns(Number(entry)))
+        pids.push(Number(entry));
+    }
+    return pids;
+  }
+
+  /**
+   * Ends the machine like powering it off: every process in it is killed (hooks still running,
+   * whatever a hook left in the background, services), then the holder, and the namespace goes.
+   */
   destroy(): void {
+    for (const pid of this.processes()) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
     if (this.holder.exitCode === null && this.holder.signalCode === null) this.holder.kill("SIGKILL");
   }
 }

@@ -126,7 +126,7 @@ export function formattedStatus(model: Model): Record<string, unknown> {
     },
     machines,
     applications,
-    controller: { timestamp: new Date().toISOString().slice(11, 19) + "Z" },
+    controller: { timestamp: `${new Date().toISOString().slice(11, 19)}Z` },
   };
 }
 
@@ -186,8 +186,10 @@ export function tabularStatus(model: Model): string {
           ["App", "Version", "Status", "Scale", "Charm", "Channel", "Rev", "Exposed", "Message"],
           ...apps.map((app) => {
             const units = Object.values(model.units).filter((unit) => unit.app === app.name);
+            // output_tabular.go counts units whose (displayed) agent status is idle or executing; a
+            // unit in hook error shows agent "idle" (its error moves to the workload), so it counts.
             const ready = units.filter((unit) =>
-              ["idle", "executing"].includes(unit.agentStatus.status),
+              ["idle", "executing"].includes(displayedAgent(unit).status),
             ).length;
             const status = formatted[app.name]!["application-status"];
             const version = app.workloadVersion.split("\n")[0]!;
@@ -250,7 +252,7 @@ export function tabularStatus(model: Model): string {
       ]),
     );
   } else {
-    sections.push('Model "' + model.name + '" is empty.');
+    sections.push(`Model "${model.name}" is empty.`);
   }
   return `${sections.join("\n\n")}\n`;
 }
