@@ -272,6 +272,8 @@ export class ClusterManager {
       await this.start(peers, current, files, address);
       return;
     }
+    // Also after a hook that started the server failed before its data was committed.
+    peers.setLocalUnitData(PEER_UNIT_SCHEMA, { started: true });
     const restarted = await this.restartIfNeeded(peers, current, files, address);
     this.reportServing(
       restarted ? { ...current, probes: new Map(current.probes).set(this.self, restarted) } : current,

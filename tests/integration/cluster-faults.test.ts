@@ -1,11 +1,13 @@
 /**
- * Faults nobody repairs by hand: a member's JVM killed (SIGKILL), frozen (SIGSTOP) then resumed, every
- * member killed at once. The service manager restarts crashed servers as systemd would; the charm's
+ * Faults nobody repairs by hand: a member's JVM killed (SIGKILL), frozen (SIGSTOP) then resumed, hooks
+ * failing in the middle of a join, every member killed at once. The service manager restarts crashed servers as systemd would; the charm's
  * next hooks (update-status at least) report them, and the ensemble converges to full health.
  */
-import { afterAll, beforeAll, describe, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Controller } from "../sim/controller";
 import {
+  APP,
+  adminSession,
   deployZookeeper,
   destroyModel,
   eventually,
@@ -57,6 +59,31 @@ describe("faults", () => {
     process.kill(pid, "SIGSTOP");
     await new Promise((resolve) => setTimeout(resolve, 15_000));
     process.kill(pid, "SIGCONT");
+    await converged();
+  });
+
+  it("a joining unit's hooks and the leader's reconfig hook fail once each, after doing their work", async () => {
+    const [joiner] = await controller.addUnit(APP, 1);
+    for (const hook of ["cluster-relation-created", "leader-settings-changed", "config-changed", "start"]) {
+      controller.failHookOnce(joiner!, hook);
+    }
+    controller.failHookOnce(controller.leader(APP)!, "cluster-relation-changed");
+    await converged();
+    expect(liveUnits(controller)).toHaveLength(4);
+    const failed = controller.model.logs.filter((record) => record.logger === "juju.worker.uniter.failpoint");
+    expect(failed).toHaveLength(5);
+  });
+
+  it("a member removed from the ensemble behind the charm's back is added again", async () => {
+    const leader = await zookeeperLeader(controller);
+    const victim = liveUnits(controller).find((unit) => unit.name !== leader)!;
+    const zk = await adminSession(controller);
+    try {
+      const config = await zk.getConfig({ sync: true });
+      await zk.reconfig({ leaving: [victim.id], fromConfig: config.version });
+    } finally {
+      await zk.close();
+    }
     await converged();
   });
 

@@ -143,6 +143,7 @@ export class Controller {
   private readonly retryMaxMs: number;
   private readonly ticker: NodeJS.Timeout;
   private readonly pendingElections = new Map<string, NodeJS.Timeout>();
+  private readonly failpoints = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly logListeners = new Set<(record: LogRecord) => void>();
   private destroyed = false;
@@ -518,6 +519,27 @@ export class Controller {
     this.kick();
   }
 
+  /**
+   * A test failpoint: the next time `hook` runs on `unit` it does all its work and then counts as
+   * failed (exit 1), as if it crashed at its very end; its buffered changes are discarded and Juju's
+   * retry rules apply.
+   */
+  failHookOnce(unitName: string, hook: string): void {
+    this.unit(unitName);
+    this.failpoints.add(`${unitName} ${hook}`);
+  }
+
+  /** How many hooks have succeeded, per unit (from the uniter's `ran "<hook>" hook` log lines). */
+  hooksRun(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const record of this.model.logs) {
+      if (record.logger === "juju.worker.uniter.operation" && record.message.startsWith("ran ")) {
+        counts[record.unit] = (counts[record.unit] ?? 0) + 1;
+      }
+    }
+    return counts;
+  }
+
   /** `juju resolved <unit>`: retry the failed hook now. */
   resolved(unitName: string): void {
     const agent = this.agents.get(unitName);
@@ -768,6 +790,17 @@ export class Controller {
         (level, line) => this.log(unit.name, level, `unit.${unit.name}.${hook.name}`, line),
       );
       code = result.code;
+      const failpoint = `${unit.name} ${hook.name}`;
+      if (code === 0 && this.failpoints.delete(failpoint)) {
+        // A failpoint: the hook did its work, then "failed", so Juju discards its buffered changes.
+        this.log(
+          unit.name,
+          "WARNING",
+          "juju.worker.uniter.failpoint",
+          `failing hook "${hook.name}" after it ran`,
+        );
+        code = 1;
+      }
       if (code === 0) {
         try {
           context.commit();
@@ -787,6 +820,12 @@ export class Controller {
     if (code === 0) {
       op.done();
       agent.error = undefined;
+      this.log(
+        unit.name,
+        "INFO",
+        "juju.worker.uniter.operation",
+        `ran "${hook.name}" hook (via hook dispatching script: dispatch)`,
+      );
       unit.agentStatus = { status: "idle", message: "", since: now() };
       this.setJujuStatusAfter(unit, hook.name);
       return;
