@@ -3,7 +3,7 @@
  * Debian's `zookeeperd` ships only a SysV script (zookeeper-notes §4), so the charm owns a unit.
  *
  * The emulator's service manager parses this file too, so the unit uses only: Description, After,
- * Type, User, Group, ExecStart, Restart, RestartSec, SuccessExitStatus, LimitNOFILE, TimeoutStopSec,
+ * Type, User, Group, ExecStart, Restart, RestartSec, SuccessExitStatus, LimitNOFILE, TimeoutStopSec, UMask,
  * WorkingDirectory, Environment, WantedBy, with ExecStart on one line and no comments.
  */
 import { LOG_DIR } from "./paths";
@@ -66,6 +66,9 @@ export function renderSystemdUnit(input: SystemdUnitInput): string {
     // One descriptor per client connection plus snapshots and logs; the default 1024 is too low.
     "LimitNOFILE=65536",
     "TimeoutStopSec=30",
+    // ZooKeeper rewrites zoo.cfg and writes zoo.cfg.dynamic.* itself (with the process umask, not the
+    // charm's modes): keep them unreadable to others.
+    "UMask=0027",
     "",
     "[Install]",
     "WantedBy=multi-user.target",

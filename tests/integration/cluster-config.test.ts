@@ -3,7 +3,7 @@
  * option and restarts nothing; a valid change rolls the servers one at a time, the ZooKeeper leader
  * last, each back and serving before the next stops (sampled continuously from srvr).
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probeSrvr } from "../../lib/zookeeper";
 import type { Controller } from "../sim/controller";
@@ -72,6 +72,21 @@ function watchServing(): { stop: () => Promise<number> } {
     },
   };
 }
+
+describe("files", () => {
+  it("secrets stay private, also in the files ZooKeeper rewrote after reconfigs", () => {
+    for (const unit of liveUnits(controller)) {
+      const dir = controller.machine(unit.name).path("/etc/zookeeper/charm");
+      expect(statSync(dir).mode & 0o777).toBe(0o750);
+      expect(statSync(`${dir}/jaas.conf`).mode & 0o777).toBe(0o600);
+      const written = readdirSync(dir).filter((name) => /^zoo\.cfg(\.dynamic\.[0-9a-f]+)?$/.test(name));
+      expect(written.length).toBeGreaterThan(1);
+      for (const name of written) expect(statSync(`${dir}/${name}`).mode & 0o007).toBe(0);
+      // ZooKeeper itself rewrote zoo.cfg: it now points at a versioned dynamic file.
+      expect(zooCfg(unit.name)).toMatch(/dynamicConfigFile=.*zoo\.cfg\.dynamic\.[0-9a-f]+/);
+    }
+  });
+});
 
 describe("config options", () => {
   it("autopurge is on by default", () => {

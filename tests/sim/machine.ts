@@ -34,6 +34,8 @@ export interface SpawnOptions {
   readonly user?: string;
   readonly group?: string;
   readonly openFiles?: number;
+  /** File-mode creation mask for the process (systemd's UMask=). */
+  readonly umask?: string;
   readonly stdio?: StdioOptions;
   /** Start in a new process group, so the group can be signalled as systemd signals a cgroup. */
   readonly detached?: boolean;
@@ -153,6 +155,9 @@ export class MachineHost {
       // This sandbox may not raise the hard limit (no CAP_SYS_RESOURCE); clamp to it rather than fail.
       const limit = Math.min(options.openFiles, hardOpenFilesLimit());
       argv.push("prlimit", `--nofile=${limit}:${limit}`, "--");
+    }
+    if (options.umask !== undefined) {
+      argv.push("sh", "-c", `umask ${options.umask} && exec "$@"`, "sh");
     }
     if (options.user !== undefined) {
       argv.push(

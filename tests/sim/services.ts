@@ -42,6 +42,7 @@ const SUPPORTED_KEYS: Readonly<Record<string, readonly string[]>> = {
     "SuccessExitStatus",
     "LimitNOFILE",
     "TimeoutStopSec",
+    "UMask",
     "WorkingDirectory",
     "Environment",
     "EnvironmentFile",
@@ -63,6 +64,8 @@ export interface UnitFile {
   readonly successExitStatus: readonly (number | string)[];
   readonly openFiles: number | undefined;
   readonly timeoutStopSec: number;
+  /** Octal file-mode creation mask (systemd's default for services is 0022). */
+  readonly umask: string;
   readonly wantedBy: readonly string[];
   readonly startLimitIntervalSec: number;
   readonly startLimitBurst: number;
@@ -95,6 +98,11 @@ export function splitCommandLine(line: string): string[] {
   if (quote) throw new Error(`unbalanced quotes in ${JSON.stringify(line)}`);
   if (inWord) words.push(current);
   return words;
+}
+
+function parseUmask(value: string, name: string): string {
+  if (!/^[0-7]{3,4}$/.test(value)) throw new Error(`${name}: invalid UMask=${value}`);
+  return value;
 }
 
 function seconds(value: string | undefined, fallback: number): number {
@@ -161,6 +169,7 @@ export function parseUnitFile(
       .map((item) => (/^\d+$/.test(item) ? Number(item) : item)),
     openFiles: limit === undefined ? undefined : Number(limit.split(":")[0]),
     timeoutStopSec: seconds(get("Service", "TimeoutStopSec"), 90),
+    umask: parseUmask(get("Service", "UMask") ?? "0022", name),
     wantedBy: (get("Install", "WantedBy") ?? "").split(/\s+/).filter((item) => item !== ""),
     startLimitIntervalSec: seconds(get("Unit", "StartLimitIntervalSec"), 10),
     startLimitBurst: Number(get("Unit", "StartLimitBurst") ?? 5),
@@ -270,6 +279,7 @@ export class ServiceManager {
       user: definition.user,
       group: definition.group,
       openFiles: definition.openFiles,
+      umask: definition.umask,
       stdio: ["ignore", journal, journal],
       detached: true,
     });

@@ -26,6 +26,7 @@ const ALLOWED = new Set([
   "SuccessExitStatus",
   "LimitNOFILE",
   "TimeoutStopSec",
+  "UMask",
   "WorkingDirectory",
   "Environment",
   "WantedBy",
