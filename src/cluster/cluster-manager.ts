@@ -5,7 +5,9 @@
  */
 import { createHash } from "node:crypto";
 import { active, blocked, type Hook, maintenance, type Relation, waiting } from "../../lib/juju";
-import { digestCredential, type EnsembleConfig, formatServers } from "../../lib/zookeeper";
+import type { EnsembleConfig } from "../../lib/zookeeper";
+import { digestCredential } from "../../lib/zookeeper/acl";
+import { formatServers } from "../../lib/zookeeper/ensemble-config";
 import {
   CHARM_CONFIG_SPEC,
   type CharmConfig,

@@ -3,15 +3,9 @@
  * the committed membership, waiting for a server to serve, and one reconfig at a time with its
  * outcome checked when the answer is lost (zookeeper-notes §5.5).
  */
-import {
-  type DigestAuth,
-  type EnsembleConfig,
-  isOutcomeUnknown,
-  probeConf,
-  probeSrvr,
-  type ServerSpec,
-  ZooKeeperManager,
-} from "../../lib/zookeeper";
+import type { DigestAuth, EnsembleConfig, ServerSpec, ZooKeeperManager } from "../../lib/zookeeper";
+import { isOutcomeUnknown } from "../../lib/zookeeper/errors";
+import { probeConf, probeSrvr } from "../../lib/zookeeper/four-letter-words";
 import { CLIENT_PORT, type ServerProbe } from "./cluster-plan";
 
 const PROBE_TIMEOUT_MS = 1_500;
@@ -72,6 +66,9 @@ export interface Admin {
 }
 
 async function withSession<T>(admin: Admin, work: (zk: ZooKeeperManager) => Promise<T>): Promise<T> {
+  // Loaded on first use: the client library costs ~25 ms to load, and most hooks (actions, a
+  // healthy non-leader's update-status) never open a session.
+  const { ZooKeeperManager } = await import("../../lib/zookeeper/zookeeper-manager");
   const zk = await ZooKeeperManager.connect({
     hosts: admin.hosts,
     auth: admin.auth,
