@@ -69,7 +69,12 @@ export interface ZooKeeperConnectOptions {
   /** `ip:port` of each server to try (IPv4 or hostnames; the library cannot parse IPv6 literals). */
   readonly hosts: readonly string[];
   /** Digest identity (e.g. the `super` user of `DigestAuthenticationProvider.superDigest`). */
-  readonly auth?: DigestAuth;
+  /**
+   * Digest identities for the session. Several may be given: ZooKeeper checks each against its ACLs
+   * and its superDigest, which lets a client keep working while a password rotation rolls through
+   * the servers (old and new credentials overlap).
+   */
+  readonly auth?: DigestAuth | readonly DigestAuth[];
   /** How long {@link ZooKeeperManager.connect} may take to establish a session. Default 10 s. */
   readonly connectTimeoutMs?: number;
   /** Default deadline of every call, including the wait for a connection. Default 10 s. */
@@ -261,9 +266,12 @@ export class ZooKeeperManager {
    */
   static async connect(options: ZooKeeperConnectOptions): Promise<ZooKeeperManager> {
     const hosts = validateHosts(options.hosts);
-    const username = options.auth?.username;
-    if (username !== undefined && (username === "" || username.includes(":"))) {
-      throw new BadArgumentsError("digest username must be non-empty and have no ':'", { op: "connect" });
+    const identities: readonly DigestAuth[] =
+      options.auth === undefined ? [] : "username" in options.auth ? [options.auth] : options.auth;
+    for (const { username } of identities) {
+      if (username === "" || username.includes(":")) {
+        throw new BadArgumentsError("digest username must be non-empty and have no ':'", { op: "connect" });
+      }
     }
     const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     const sessionTimeoutMs = options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
@@ -279,8 +287,7 @@ export class ZooKeeperManager {
       options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       sessionTimeoutMs,
     );
-    if (options.auth) {
-      const { username, password } = options.auth;
+    for (const { username, password } of identities) {
       // Registered before connect(): the library queues it right after the ConnectRequest of every new
       // socket, and we send nothing until `connected`, so it always precedes our requests.
       client.addAuthInfo("digest", Buffer.from(`${username}:${password}`, "utf8"));

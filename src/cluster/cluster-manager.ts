@@ -4,10 +4,21 @@
  * applies idempotent writes plus at most one disruptive step (start, restart, one reconfig).
  */
 import { createHash } from "node:crypto";
-import { active, blocked, type Hook, maintenance, type Relation, waiting } from "../../lib/juju";
+import { active, blocked, type Hook, maintenance, type Relation, type Status, waiting } from "../../lib/juju";
 import type { EnsembleConfig } from "../../lib/zookeeper";
-import { digestCredential } from "../../lib/zookeeper/acl";
+import { digestAcl, digestCredential } from "../../lib/zookeeper/acl";
 import { formatServers } from "../../lib/zookeeper/ensemble-config";
+import {
+  applyAcls,
+  type ClientView,
+  clientPasswords,
+  type GrantedClient,
+  parseGranted,
+  publish,
+  readClients,
+  removeClientSecrets,
+  secureRoot,
+} from "../clients/client-provider";
 import {
   CHARM_CONFIG_SPEC,
   type CharmConfig,
@@ -21,7 +32,6 @@ import {
   MANAGED_FILES,
   mergeZooCfg,
   parseZooCfg,
-  QUORUM_USER,
   renderJaas,
   renderLog4jProperties,
   renderMyid,
@@ -38,6 +48,7 @@ import type { Host } from "../workload/host";
 import {
   type ClusterSnapshot,
   chooseBootstrapUnit,
+  ensembleHealthy,
   nextReconfig,
   nextRestartGrant,
   type PeerUnit,
@@ -47,14 +58,24 @@ import {
   unitNumber,
 } from "./cluster-plan";
 import {
+  adminIdentities,
+  type Credentials,
+  clientUsername,
+  credentialsFingerprint,
+  ensureCredentials,
+  quorumJaas,
+  type SyncRotationPhase,
+  storeCredentials,
+} from "./credentials";
+import {
   type Admin,
   committedMembership,
   localMembership,
   probeAll,
   reconfigure,
   waitUntilServing,
+  withSession,
 } from "./ensemble";
-import { ensurePasswords, type Passwords } from "./passwords";
 import { PEER_APP_SCHEMA, PEER_UNIT_SCHEMA } from "./peer-data";
 
 export const PEER_ENDPOINT = "cluster";
@@ -72,11 +93,25 @@ interface DesiredFiles {
   readonly unit: string;
   /** Hash of everything a running server reads only at start. */
   readonly hash: string;
+  /** Fingerprint of the credentials in them (credentials.ts). */
+  readonly credentials: string;
 }
+
+/** What the running server was started with: the files' hash and the credentials' fingerprint. */
+interface RunningConfig {
+  readonly hash: string;
+  readonly credentials: string | undefined;
+}
+
+/** Passes one leader hook may take (see reconcile()). */
+const MAX_PASSES = 5;
 
 export class ClusterManager {
   private readonly model;
   private readonly log;
+  private statuses: Status[] = [];
+  private progressed = false;
+  private credentials: Credentials | undefined;
 
   constructor(
     private readonly hook: Hook,
@@ -117,7 +152,12 @@ export class ClusterManager {
     return this.host.exists(DEPARTING_MARKER_PATH);
   }
 
-  private desiredFiles(config: CharmConfig, address: string, passwords: Passwords): DesiredFiles {
+  private desiredFiles(
+    config: CharmConfig,
+    address: string,
+    credentials: Credentials,
+    phase: SyncRotationPhase | undefined,
+  ): DesiredFiles {
     const zooCfg = renderZooCfg({
       tickTime: config["tick-time"],
       initLimit: config["init-limit"],
@@ -125,12 +165,19 @@ export class ClusterManager {
       autopurgeSnapRetainCount: config["autopurge-snap-retain-count"],
       autopurgePurgeInterval: config["autopurge-purge-interval"],
       unitIp: address,
-      superDigest: digestCredential(SUPER_USER, passwords.super).split(":")[1]!,
+      superDigest: digestCredential(SUPER_USER, credentials.super).split(":")[1]!,
     });
+    const quorum = quorumJaas(credentials, phase);
     const jaas = renderJaas({
-      quorumServerUsers: [{ username: QUORUM_USER, password: passwords.sync }],
-      quorumLearner: { username: QUORUM_USER, password: passwords.sync },
-      serverUsers: [{ username: SUPER_USER, password: passwords.super }],
+      quorumServerUsers: quorum.accepted,
+      quorumLearner: quorum.learner,
+      serverUsers: [
+        { username: SUPER_USER, password: credentials.super },
+        ...[...credentials.clients.entries()].map(([id, password]) => ({
+          username: clientUsername(id),
+          password,
+        })),
+      ],
     });
     const log4j = renderLog4jProperties({ level: config["log-level"] as LogLevel });
     const unit = renderSystemdUnit({
@@ -148,7 +195,7 @@ export class ClusterManager {
       .update(JSON.stringify([staticKeys, jaas, log4j, unit]))
       .digest("hex")
       .slice(0, 16);
-    return { zooCfg, jaas, log4j, unit, hash };
+    return { zooCfg, jaas, log4j, unit, hash, credentials: credentialsFingerprint(credentials, phase) };
   }
 
   /** Writes the files a server reads at start; returns true if the systemd unit changed. */
@@ -178,6 +225,7 @@ export class ClusterManager {
         started: bag.started === true,
         dying: dying.has(name),
         restartRequest: bag["restart-request"],
+        credentials: bag.credentials,
       };
     });
     const own = peers.localUnitData(PEER_UNIT_SCHEMA).data;
@@ -188,6 +236,7 @@ export class ClusterManager {
       started: own.started === true,
       dying: departing || dying.has(this.self),
       restartRequest: own["restart-request"],
+      credentials: own.credentials,
     });
     return units.sort((a, b) => a.number - b.number);
   }
@@ -195,51 +244,132 @@ export class ClusterManager {
   private admin(
     units: readonly PeerUnit[],
     probes: ClusterSnapshot["probes"],
-    passwords: Passwords,
+    credentials: Credentials,
   ): Admin | undefined {
     const hosts = units
       .filter((unit) => unit.address !== undefined && probes.get(unit.name)?.serving)
       .map((unit) => `${unit.address}:2181`);
-    return hosts.length === 0
-      ? undefined
-      : { hosts, auth: { username: SUPER_USER, password: passwords.super } };
+    return hosts.length === 0 ? undefined : { hosts, auth: adminIdentities(credentials) };
   }
 
+  private readRunning(): RunningConfig | undefined {
+    const [hash, credentials] = (this.host.read(RUNNING_CONFIG_PATH) ?? "").trim().split(/\s+/);
+    return hash ? { hash, credentials } : undefined;
+  }
+
+  /** Records what the server now runs and tells the other units (the leader tracks rotations by it). */
+  private recordRunning(peers: Relation, files: DesiredFiles): void {
+    this.host.write(
+      { ...MANAGED_FILES.zooCfg, path: RUNNING_CONFIG_PATH, mode: 0o600 },
+      `${files.hash} ${files.credentials}\n`,
+    );
+    peers.setLocalUnitData(PEER_UNIT_SCHEMA, { "restart-request": null, credentials: files.credentials });
+  }
+
+  /**
+   * Juju leader: the credentials every server should run. Keeps one user per served client relation,
+   * and moves password rotations forward once every started server runs the current phase.
+   */
+  private leadCredentials(
+    peers: Relation,
+    credentials: Credentials,
+    phase: SyncRotationPhase | undefined,
+    units: readonly PeerUnit[],
+    clients: ClientView,
+  ): { credentials: Credentials; phase: SyncRotationPhase | undefined } {
+    let next = credentials;
+    let nextPhase = phase;
+    const wanted = clientPasswords(credentials, clients);
+    const sameClients =
+      wanted.size === credentials.clients.size &&
+      [...wanted].every(([id, password]) => credentials.clients.get(id) === password);
+    if (!sameClients) next = { ...next, clients: wanted };
+    const running = units.filter((unit) => unit.started && !unit.dying);
+    const everyServerRuns = (candidate: Credentials, candidatePhase: SyncRotationPhase | undefined) => {
+      const fingerprint = credentialsFingerprint(candidate, candidatePhase);
+      return running.every((unit) => unit.credentials === fingerprint);
+    };
+    if (!next.syncNext) nextPhase = undefined;
+    else if (nextPhase === undefined) nextPhase = "accept";
+    else if (nextPhase === "accept" && everyServerRuns(next, "accept")) nextPhase = "switch";
+    else if (nextPhase === "switch" && everyServerRuns(next, "switch")) {
+      next = { ...next, sync: next.syncNext, syncNext: undefined };
+      nextPhase = undefined;
+    }
+    if (next.superPrevious && everyServerRuns(next, nextPhase)) next = { ...next, superPrevious: undefined };
+    if (next !== credentials) storeCredentials(this.model, peers, next);
+    if (nextPhase !== phase) this.log.info({ from: phase, to: nextPhase }, "sync password rotation");
+    if (nextPhase !== phase || next.superPrevious !== credentials.superPrevious) this.progressed = true;
+    peers.setLocalAppData(PEER_APP_SCHEMA, {
+      "sync-rotation": nextPhase ?? null,
+      credentials: credentialsFingerprint(next, nextPhase),
+    });
+    return { credentials: next, phase: nextPhase };
+  }
+
+  /**
+   * Runs reconcile passes: normally one. The Juju leader runs another (up to a few) when its own step
+   * is the last of a chain nobody else will wake it for: it restarted its own server, moved a
+   * password rotation to its next phase, or added a member while another joiner is ready. Each pass
+   * observes afresh, so every step is verified before the next, as across hooks.
+   */
   async reconcile(): Promise<void> {
+    for (let pass = 0; pass < MAX_PASSES; pass += 1) {
+      this.statuses = [];
+      this.progressed = false;
+      await this.reconcileOnce();
+      if (!this.progressed || !this.model.isLeader) break;
+      this.log.debug({ pass }, "leader made progress; observing again");
+    }
+    for (const status of this.statuses) this.hook.report(status);
+  }
+
+  private report(status: Status): void {
+    this.statuses.push(status);
+  }
+
+  private async reconcileOnce(): Promise<void> {
     const { hook, host } = this;
     const parsed = this.model.config(CHARM_CONFIG_SPEC);
     const config = parsed.ok ? parsed.values : undefined;
-    if (!parsed.ok)
-      hook.report(blocked(`invalid config: ${parsed.problems.map((problem) => problem.message).join("; ")}`));
+    if (!parsed.ok) {
+      this.report(blocked(`invalid config: ${parsed.problems.map((problem) => problem.message).join("; ")}`));
+    }
 
     if (host.packageVersion("zookeeper") === undefined) {
       if (hook.context.kind === "remove" || hook.context.kind === "stop") return;
-      hook.report(maintenance("installing ZooKeeper"));
+      this.report(maintenance("installing ZooKeeper"));
       host.installPackages(["zookeeper"]);
     }
 
     const peers = this.model.relation(PEER_ENDPOINT);
     if (!peers) {
-      hook.report(waiting("waiting for the cluster peer relation"));
+      this.report(waiting("waiting for the cluster peer relation"));
       return;
     }
     const address = this.selfAddress();
     if (address !== undefined) peers.setLocalUnitData(PEER_UNIT_SCHEMA, { address });
-    const passwords = ensurePasswords(this.model, peers);
-    if (!passwords) {
-      hook.report(waiting("waiting for the leader to create the cluster passwords"));
+    let credentials = this.credentials ?? ensureCredentials(this.model, peers);
+    if (!credentials) {
+      this.report(waiting("waiting for the leader to create the cluster passwords"));
       return;
     }
     const departing = this.departing();
-    const files = config && address ? this.desiredFiles(config, address, passwords) : undefined;
+    const units = this.peerUnits(peers, address, departing);
+    const appData = peers.localAppData(PEER_APP_SCHEMA).data;
+    let phase = appData["sync-rotation"];
+    const clients = this.model.isLeader && !departing ? readClients(hook) : undefined;
+    if (clients) ({ credentials, phase } = this.leadCredentials(peers, credentials, phase, units, clients));
+    // Juju shows this hook's own secret changes only after it commits: later passes use these.
+    this.credentials = credentials;
+
+    const files = config && address ? this.desiredFiles(config, address, credentials, phase) : undefined;
     if (files && !departing) this.writeFiles(files);
 
-    const units = this.peerUnits(peers, address, departing);
     const addresses = new Map(units.filter((unit) => unit.address).map((unit) => [unit.name, unit.address!]));
     const probes = await probeAll(addresses);
     const running = host.serviceActive();
-    const appData = peers.localAppData(PEER_APP_SCHEMA).data;
-    const admin = this.admin(units, probes, passwords);
+    const admin = this.admin(units, probes, credentials);
     let committed: EnsembleConfig | undefined;
     if (admin && (this.model.isLeader || !running || departing)) {
       committed = await committedMembership(admin).catch((error: unknown) => {
@@ -264,9 +394,19 @@ export class ClusterManager {
 
     if (this.model.isLeader) await this.lead(peers, snapshot, admin);
     const current = this.model.isLeader ? { ...snapshot, ...this.leaderUpdates(peers) } : snapshot;
+    if (clients && admin && committed) {
+      await this.serveClients(
+        peers,
+        clients,
+        credentials,
+        current,
+        admin,
+        credentialsFingerprint(credentials, phase),
+      );
+    }
 
     if (!config || !files || !address) {
-      if (!address) hook.report(waiting("waiting for this unit's address"));
+      if (!address) this.report(waiting("waiting for this unit's address"));
       this.reportServing(current, running);
       return;
     }
@@ -281,6 +421,43 @@ export class ClusterManager {
       restarted ? { ...current, probes: new Map(current.probes).set(this.self, restarted) } : current,
       true,
     );
+  }
+
+  /**
+   * Juju leader: chroots and ACLs for every served client, connection data published once every
+   * server runs the client users (their SASL logins then work on every member), cleanup of gone
+   * clients (ACL reset to super only, secrets removed).
+   */
+  private async serveClients(
+    peers: Relation,
+    clients: ClientView,
+    credentials: Credentials,
+    snapshot: ClusterSnapshot,
+    admin: Admin,
+    fingerprint: string,
+  ): Promise<void> {
+    const granted = parseGranted(peers.localAppData(PEER_APP_SCHEMA).data.clients);
+    const superAcl = digestAcl(SUPER_USER, credentials.super, "cdrwa");
+    let next: Record<string, GrantedClient>;
+    try {
+      next = await withSession(admin, async (zk) => {
+        await secureRoot(zk);
+        return applyAcls(zk, clients, credentials, granted, superAcl);
+      });
+    } catch (error) {
+      this.log.warn({ error: String(error) }, "could not apply client ACLs; will retry");
+      return;
+    }
+    const ready =
+      ensembleHealthy(snapshot) &&
+      snapshot.units
+        .filter((unit) => unit.started && !unit.dying)
+        .every((unit) => unit.credentials === fingerprint);
+    publish(this.hook, clients, credentials, snapshot.committed!, next, ready);
+    removeClientSecrets(this.hook, granted, new Set(Object.keys(next)));
+    peers.setLocalAppData(PEER_APP_SCHEMA, {
+      clients: Object.keys(next).length > 0 ? JSON.stringify(next) : null,
+    });
   }
 
   /** The leader's app-bag state after lead() wrote it. */
@@ -308,6 +485,7 @@ export class ClusterManager {
           : { leaving: step.serverId, fromConfig: step.fromConfig },
       );
       if (outcome.applied) {
+        this.progressed = true;
         peers.setLocalAppData(PEER_APP_SCHEMA, { "ensemble-version": outcome.config.version.toString(16) });
       } else {
         this.log.warn(
@@ -342,10 +520,10 @@ export class ClusterManager {
     }
     if (this.hook.context.kind === "stop") {
       if (this.host.serviceActive()) this.host.stopService();
-      this.hook.report(maintenance("ZooKeeper stopped; data kept on the data storage"));
+      this.report(maintenance("ZooKeeper stopped; data kept on the data storage"));
       return;
     }
-    this.hook.report(maintenance("leaving the ensemble"));
+    this.report(maintenance("leaving the ensemble"));
   }
 
   private async start(
@@ -356,7 +534,7 @@ export class ClusterManager {
   ): Promise<void> {
     const plan = planStart(snapshot, this.self, this.host.hasRunBefore());
     if (plan.kind === "wait") {
-      this.hook.report(waiting(plan.reason));
+      this.report(waiting(plan.reason));
       return;
     }
     if (plan.kind !== "resume") {
@@ -372,12 +550,12 @@ export class ClusterManager {
     }
     this.log.info({ plan: plan.kind }, "starting ZooKeeper");
     this.host.startService();
-    this.host.write({ ...MANAGED_FILES.zooCfg, path: RUNNING_CONFIG_PATH, mode: 0o600 }, files.hash);
+    this.recordRunning(peers, files);
     this.hook.tools.openPort("2181/tcp");
     const probe = await waitUntilServing(address, SERVE_TIMEOUT_MS, () => this.host.serviceActive());
-    peers.setLocalUnitData(PEER_UNIT_SCHEMA, { started: true, "restart-request": null });
+    peers.setLocalUnitData(PEER_UNIT_SCHEMA, { started: true });
     if (!probe.serving) {
-      this.hook.report(waiting("ZooKeeper started but is not serving yet"));
+      this.report(waiting("ZooKeeper started but is not serving yet"));
       return;
     }
     const version = this.host.packageVersion("zookeeper");
@@ -395,19 +573,16 @@ export class ClusterManager {
     files: DesiredFiles,
     address: string,
   ): Promise<ServerProbe | undefined> {
-    const running = this.host.read(RUNNING_CONFIG_PATH)?.trim();
-    if (running === undefined) {
-      this.host.write({ ...MANAGED_FILES.zooCfg, path: RUNNING_CONFIG_PATH, mode: 0o600 }, files.hash);
-      return undefined;
-    }
-    if (running === files.hash) {
-      peers.setLocalUnitData(PEER_UNIT_SCHEMA, { "restart-request": null });
+    const running = this.readRunning();
+    if (running === undefined || running.hash === files.hash) {
+      // Unknown (the charm was upgraded from a revision that did not record it): assume it is current.
+      this.recordRunning(peers, files);
       return undefined;
     }
     peers.setLocalUnitData(PEER_UNIT_SCHEMA, { "restart-request": `configuration changed (${files.hash})` });
     const granted = this.model.isLeader ? this.leaderUpdates(peers).restartGranted : snapshot.restartGranted;
     if (granted !== this.self) {
-      this.hook.report(
+      this.report(
         waiting(
           granted
             ? `restart pending: waiting for ${granted} to restart first`
@@ -420,42 +595,32 @@ export class ClusterManager {
     this.host.restartService();
     const probe = await waitUntilServing(address, SERVE_TIMEOUT_MS, () => this.host.serviceActive());
     if (!probe.serving) {
-      this.hook.report(waiting("restarted; waiting for ZooKeeper to serve again"));
+      this.report(waiting("restarted; waiting for ZooKeeper to serve again"));
       return probe;
     }
-    this.host.write({ ...MANAGED_FILES.zooCfg, path: RUNNING_CONFIG_PATH, mode: 0o600 }, files.hash);
-    peers.setLocalUnitData(PEER_UNIT_SCHEMA, { "restart-request": null });
-    if (this.model.isLeader) {
-      // Nobody else wakes the leader for the next turn: hand it out now.
-      const units = snapshot.units.map((unit) =>
-        unit.name === this.self ? { ...unit, restartRequest: undefined } : unit,
-      );
-      const probes = new Map(snapshot.probes).set(this.self, probe);
-      const grant = nextRestartGrant({ ...snapshot, units, probes, restartGranted: this.self });
-      peers.setLocalAppData(PEER_APP_SCHEMA, {
-        "restart-granted": grant.kind === "grant" ? grant.unit : null,
-      });
-    }
+    this.recordRunning(peers, files);
+    // Nobody else wakes the leader for the next turn: the next pass hands it out.
+    if (this.model.isLeader) this.progressed = true;
     return probe;
   }
 
   private reportServing(snapshot: ClusterSnapshot, running: boolean, justJoined = false): void {
     const probe = snapshot.probes.get(this.self);
     if (!running) {
-      this.hook.report(waiting("ZooKeeper is not running"));
+      this.report(waiting("ZooKeeper is not running"));
       return;
     }
     if (!probe?.serving) {
-      this.hook.report(waiting("ZooKeeper is running but not serving requests (no quorum reachable)"));
+      this.report(waiting("ZooKeeper is running but not serving requests (no quorum reachable)"));
       return;
     }
     const member = snapshot.committed?.servers.find((server) => server.id === serverIdOf(this.self));
     if (!snapshot.committed) {
-      this.hook.report(active());
+      this.report(active());
       return;
     }
     if (!member) {
-      this.hook.report(
+      this.report(
         waiting(
           justJoined || snapshot.units.find((unit) => unit.name === this.self)?.started
             ? "synced as a non-voting follower; waiting to be added to the ensemble"
@@ -465,9 +630,9 @@ export class ClusterManager {
       return;
     }
     if (member.role !== "participant") {
-      this.hook.report(waiting(`member of the ensemble as ${member.role}; waiting to become a participant`));
+      this.report(waiting(`member of the ensemble as ${member.role}; waiting to become a participant`));
       return;
     }
-    this.hook.report(active());
+    this.report(active());
   }
 }

@@ -20,6 +20,8 @@ export interface PeerUnit {
   readonly dying: boolean;
   /** It asks for a rolling-restart turn, with the reason. */
   readonly restartRequest: string | undefined;
+  /** Fingerprint of the credentials its running server loaded. */
+  readonly credentials?: string | undefined;
 }
 
 /** What a unit's `srvr` said (undefined fields when the server did not answer). */

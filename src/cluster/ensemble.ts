@@ -62,10 +62,11 @@ export async function waitUntilServing(
 
 export interface Admin {
   readonly hosts: readonly string[];
-  readonly auth: DigestAuth;
+  /** Every identity to present (during a super rotation: the new and the old password). */
+  readonly auth: readonly DigestAuth[];
 }
 
-async function withSession<T>(admin: Admin, work: (zk: ZooKeeperManager) => Promise<T>): Promise<T> {
+export async function withSession<T>(admin: Admin, work: (zk: ZooKeeperManager) => Promise<T>): Promise<T> {
   // Loaded on first use: the client library costs ~25 ms to load, and most hooks (actions, a
   // healthy non-leader's update-status) never open a session.
   const { ZooKeeperManager } = await import("../../lib/zookeeper/zookeeper-manager");

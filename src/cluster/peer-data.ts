@@ -15,11 +15,13 @@ export const PEER_UNIT_SCHEMA = {
   started: field.boolean(),
   /** Why it needs a rolling-restart turn; absent when its server runs the desired config. */
   "restart-request": field.string({ maxLength: 500 }),
+  /** Fingerprint of the credentials its running server loaded (credentials.ts). */
+  credentials: field.string({ pattern: /^[0-9a-f]{16}$/ }),
 } as const;
 
 /** The application bag, written by the Juju leader. */
 export const PEER_APP_SCHEMA = {
-  /** URI of the app-owned secret holding the `super` and `sync` passwords. */
+  /** URI of the app-owned secret holding every password (credentials.ts). */
   "passwords-secret": field.string({ pattern: /^secret:(\/\/[^/]+\/)?[a-z0-9]+$/ }),
   /** The unit chosen to start the ensemble alone. */
   "bootstrap-unit": field.string({ pattern: UNIT }),
@@ -30,4 +32,10 @@ export const PEER_APP_SCHEMA = {
    * units (relation-changed) so they see the new membership at once.
    */
   "ensemble-version": field.string({ pattern: /^[0-9a-f]+$/ }),
+  /** Fingerprint of the credentials every server should run; a change wakes every unit. */
+  credentials: field.string({ pattern: /^[0-9a-f]{16}$/ }),
+  /** Where a sync-password rotation stands (credentials.ts quorumJaas). */
+  "sync-rotation": field.oneOf(["accept", "switch"] as const),
+  /** Client relations served, by relation id: chroot, permissions, secrets (JSON). */
+  clients: field.string({ maxLength: 65536 }),
 } as const;

@@ -1,0 +1,119 @@
+/**
+ * The Python charm's password actions, same names and results: get-super-password,
+ * get-sync-password, set-password. A new password rolls out without downtime (credentials.ts): the
+ * action only records it; the reconcile on every unit then rolls the servers.
+ */
+import type { Action, Hook, Relation } from "../lib/juju";
+import { PEER_ENDPOINT } from "./cluster/cluster-manager";
+import {
+  type Credentials,
+  credentialsFingerprint,
+  generatePassword,
+  readCredentials,
+  storeCredentials,
+} from "./cluster/credentials";
+import { PEER_APP_SCHEMA } from "./cluster/peer-data";
+
+const USERS = ["super", "sync"] as const;
+type InternalUser = (typeof USERS)[number];
+
+/** Printable ASCII without whitespace, quotes, backslash or `${` (JAAS expands it); 8–128 characters. */
+export function passwordProblem(password: string): string | undefined {
+  if (password.length < 8) return "password must be at least 8 characters";
+  if (password.length > 128) return "password must be at most 128 characters";
+  if (!/^[\x21-\x7e]+$/.test(password)) return "password must be printable ASCII without spaces";
+  if (/["'\\]/.test(password)) return "password must not contain quotes or backslashes";
+  if (password.includes("${")) return "password must not contain ${";
+  return undefined;
+}
+
+function credentialsFor(
+  hook: Hook,
+  action: Action,
+): { peers: Relation; credentials: Credentials } | undefined {
+  const peers = hook.model.relation(PEER_ENDPOINT);
+  const credentials = peers ? readCredentials(hook.model, peers) : undefined;
+  if (!peers || !credentials) {
+    action.fail("the passwords do not exist yet: the leader creates them once the cluster relation is up");
+    return undefined;
+  }
+  return { peers, credentials };
+}
+
+export function runAction(hook: Hook, action: Action): void {
+  switch (action.name) {
+    case "get-super-password": {
+      const found = credentialsFor(hook, action);
+      if (found) action.setResults({ "super-password": found.credentials.super });
+      return;
+    }
+    case "get-sync-password": {
+      const found = credentialsFor(hook, action);
+      const { sync, syncNext } = found?.credentials ?? {};
+      if (sync) action.setResults({ "sync-password": syncNext?.password ?? sync.password });
+      return;
+    }
+    case "set-password":
+      setPassword(hook, action);
+      return;
+    default:
+      action.fail(`unknown action ${action.name}`);
+  }
+}
+
+function setPassword(hook: Hook, action: Action): void {
+  const params = action.params;
+  const username = params.username ?? "super";
+  if (typeof username !== "string" || !(USERS as readonly string[]).includes(username)) {
+    action.fail(`username must be one of ${USERS.join(", ")}, not ${JSON.stringify(username)}`);
+    return;
+  }
+  if (!hook.model.isLeader) {
+    action.fail("set-password must run on the leader unit (juju run zookeeper/leader set-password …)");
+    return;
+  }
+  const password = params.password === undefined ? generatePassword() : params.password;
+  if (typeof password !== "string") {
+    action.fail("password must be a string");
+    return;
+  }
+  const problem = passwordProblem(password);
+  if (problem) {
+    action.fail(problem);
+    return;
+  }
+  const found = credentialsFor(hook, action);
+  if (!found) return;
+  const { peers, credentials } = found;
+  const user = username as InternalUser;
+  const next = rotate(credentials, user, password);
+  if (typeof next === "string") {
+    action.fail(next);
+    return;
+  }
+  if (next === credentials) {
+    action.log("The old and new passwords are equal.");
+  } else {
+    storeCredentials(hook.model, peers, next);
+    const phase = peers.localAppData(PEER_APP_SCHEMA).data["sync-rotation"];
+    // A new fingerprint wakes every unit (relation-changed); the rolling restarts follow from there.
+    peers.setLocalAppData(PEER_APP_SCHEMA, { credentials: credentialsFingerprint(next, phase) });
+    hook.log.info({ user }, "password changed; rolling it out to every server");
+  }
+  action.setResults({ [`${user}-password`]: password });
+}
+
+/** The credentials with `user`'s new password in rotation, or why that cannot start now. */
+export function rotate(credentials: Credentials, user: InternalUser, password: string): Credentials | string {
+  if (user === "super") {
+    if (password === credentials.super) return credentials;
+    if (credentials.superPrevious)
+      return "a super password change is still rolling out; try again when it is done";
+    return { ...credentials, super: password, superPrevious: credentials.super };
+  }
+  if (password === credentials.sync.password && !credentials.syncNext) return credentials;
+  if (credentials.syncNext) return "a sync password change is still rolling out; try again when it is done";
+  // A new quorum identity (the other of two user names): servers accept both while it rolls out.
+  const username = credentials.sync.username === "sync" ? "sync2" : "sync";
+  return { ...credentials, syncNext: { username, password } };
+}
