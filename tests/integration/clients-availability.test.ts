@@ -1,0 +1,189 @@
+/**
+ * Availability while clients and passwords change: a client keeps writing sequential znodes (one
+ * every few milliseconds) while a second client relates (a rolling restart to load its user), while
+ * the super password rotates, and while the sync (quorum) password rotates — three rolling restarts
+ * with old and new quorum credentials overlapping. No acknowledged write may be lost, the sequence
+ * may have no gap, and the ensemble must serve again after each step. The longest interval without a
+ * successful write is printed (a figure, not an assertion: these machines are noisy).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isOutcomeUnknown, ZooKeeperManager } from "../../lib/zookeeper";
+import type { Controller } from "../sim/controller";
+import {
+  APP,
+  adminSession,
+  deployZookeeper,
+  destroyModel,
+  expectHealthyEnsemble,
+  liveUnits,
+  newModel,
+  superPassword,
+} from "./support/charm-model";
+import { buildClientCharm } from "./support/client-charm";
+
+let controller: Controller;
+
+beforeAll(async () => {
+  controller = await newModel();
+  await deployZookeeper(controller, 3);
+  const charm = buildClientCharm();
+  await controller.deploy(charm, "alpha");
+  await controller.deploy(charm, "beta");
+  controller.integrate("alpha", APP);
+  await controller.waitFor({ timeoutMs: 300_000 });
+});
+afterAll(async () => {
+  await destroyModel(controller);
+});
+
+interface WriterResult {
+  acknowledged: string[];
+  failed: number;
+  longestGapMs: number;
+}
+
+/** Writes sequential znodes under `<chroot>/<tag>` as the client until stopped. */
+async function startWriter(tag: string): Promise<{ stop: () => Promise<WriterResult> }> {
+  const record = await controller.runAction("alpha/0", "credentials");
+  const { username, password, hosts, chroot } = record.results as Record<string, string>;
+  const connect = () =>
+    ZooKeeperManager.connect({
+      hosts: hosts!.split(","),
+      auth: { username: username!, password: password! },
+      requestTimeoutMs: 4_000,
+    });
+  let zk = await connect();
+  await zk.ensurePath(`${chroot}/${tag}`, { acl: [{ scheme: "auth", id: "", perms: "cdrwa" }] });
+  let running = true;
+  const result: WriterResult = { acknowledged: [], failed: 0, longestGapMs: 0 };
+  let lastSuccess = Date.now();
+  const loop = (async () => {
+    while (running) {
+      try {
+        const path = await zk.create(`${chroot}/${tag}/w-`, "x", {
+          mode: "persistent-sequential",
+          acl: [{ scheme: "auth", id: "", perms: "cdrwa" }],
+        });
+        result.acknowledged.push(path);
+        result.longestGapMs = Math.max(result.longestGapMs, Date.now() - lastSuccess);
+        lastSuccess = Date.now();
+      } catch (error) {
+        result.failed += 1;
+        if (!isOutcomeUnknown(error) && !zk.isConnected) {
+          await zk.close();
+          zk = await connect().catch(() => zk);
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    result.longestGapMs = Math.max(result.longestGapMs, Date.now() - lastSuccess);
+    await zk.close();
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return result;
+    },
+  };
+}
+
+/** Every acknowledged znode exists, and the sequence numbers have no gap. */
+async function expectNoLostWrite(tag: string, result: WriterResult): Promise<void> {
+  const chroot = "/alpha";
+  const admin = await adminSession(controller);
+  try {
+    await admin.sync("/");
+    const children = (await admin.getChildren(`${chroot}/${tag}`)).sort();
+    const present = new Set(children.map((child) => `${chroot}/${tag}/${child}`));
+    const lost = result.acknowledged.filter((path) => !present.has(path));
+    expect(lost).toEqual([]);
+    const numbers = children.map((child) => Number(child.slice(2)));
+    expect(numbers).toEqual(numbers.map((_, index) => numbers[0]! + index));
+  } finally {
+    await admin.close();
+  }
+}
+
+async function during(tag: string, change: () => Promise<void>): Promise<void> {
+  const writer = await startWriter(tag);
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  await change();
+  await controller.waitFor({ timeoutMs: 300_000 });
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const result = await writer.stop();
+  console.log(
+    `availability ${tag}: ${result.acknowledged.length} writes, ${result.failed} failed attempts, longest interval without a successful write ${result.longestGapMs} ms`,
+  );
+  expect(result.acknowledged.length).toBeGreaterThan(50);
+  await expectNoLostWrite(tag, result);
+  await expectHealthyEnsemble(controller);
+}
+
+describe("availability while clients and passwords change", () => {
+  it("a second client relates (every server restarts to load its user)", async () => {
+    await during("client-change", async () => {
+      controller.integrate("beta", APP);
+    });
+    expect((await controller.runAction("beta/0", "check")).results).toMatchObject({
+      inside: "ok",
+      outside: "denied",
+    });
+  });
+
+  it("the super password rotates; the charm's admin access works throughout and after", async () => {
+    const before = superPassword(controller);
+    let rotated = "";
+    await during("super-rotation", async () => {
+      const record = await controller.runAction(`${APP}/leader`, "set-password", { username: "super" });
+      expect(record.status).toBe("completed");
+      rotated = String(record.results["super-password"]);
+    });
+    expect(rotated).not.toBe(before);
+    const got = await controller.runAction(`${APP}/0`, "get-super-password");
+    expect(got.results["super-password"]).toBe(rotated);
+    // Only the super user may create znodes at the root now: proves the new password is super everywhere.
+    for (const unit of liveUnits(controller)) {
+      const zk = await ZooKeeperManager.connect({
+        hosts: [`${unit.address}:2181`],
+        auth: { username: "super", password: rotated },
+      });
+      try {
+        await zk.create(`/super-check-${unit.id}`, "x");
+      } finally {
+        await zk.close();
+      }
+    }
+  });
+
+  it("the sync (quorum) password rotates with old and new identities overlapping", async () => {
+    let rotated = "";
+    await during("sync-rotation", async () => {
+      const record = await controller.runAction(`${APP}/leader`, "set-password", {
+        username: "sync",
+        password: "N3w-quorum-password",
+      });
+      expect(record.status).toBe("completed");
+      rotated = String(record.results["sync-password"]);
+    });
+    expect(rotated).toBe("N3w-quorum-password");
+    expect((await controller.runAction(`${APP}/0`, "get-sync-password")).results["sync-password"]).toBe(
+      rotated,
+    );
+  });
+
+  it("set-password refuses what it cannot do, with a reason", async () => {
+    const nonLeader = liveUnits(controller).find((unit) => unit.name !== controller.leader(APP))!.name;
+    const cases: [string, Record<string, unknown>, RegExp][] = [
+      [nonLeader, { username: "super" }, /must run on the leader/],
+      [`${APP}/leader`, { username: "operator" }, /username must be one of super, sync/],
+      [`${APP}/leader`, { username: "super", password: "short" }, /at least 8 characters/],
+      [`${APP}/leader`, { username: "super", password: 'has"quote' }, /quotes/],
+    ];
+    for (const [target, params, reason] of cases) {
+      const record = await controller.runAction(target, "set-password", params);
+      expect(record.status).toBe("failed");
+      expect(record.message).toMatch(reason);
+    }
+  });
+});
