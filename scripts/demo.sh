@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run demo`: installs what it needs, packs the charm, deploys 3 units on the Juju emulator with
-# real ZooKeeper servers, writes and reads a znode, scales to 5 and back to 3, and leaves the model
-# running for you to explore. Needs root (the emulator gives each unit its own mount namespace).
+# real ZooKeeper servers, writes and reads a znode, scales to 5 and back to 3, relates a client
+# application, and leaves the model running for you to explore. Needs root (the emulator gives each unit its own mount namespace).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -69,6 +69,14 @@ converge
 node build/sim/zk-client.cjs "$(hosts)" ensemble
 for host in $(hosts | tr ',' ' '); do node build/sim/zk-client.cjs "$host" read /demo/greeting; done
 
+step "A client application relates: it gets its own chroot, user and ACL (credentials as a Juju secret)"
+node scripts/build.mjs --client-charm
+sim deploy build/charms/zk-client myapp --config database=/myapp
+sim integrate myapp zookeeper
+converge
+sim run myapp/0 check                                # writes in /myapp, is denied outside it
+sim status | sed -n '/^App/,/^$/p'
+
 step "Done. The model keeps running; explore it with:"
 cat <<EOT
   npm run --silent sim -- status
@@ -76,6 +84,8 @@ cat <<EOT
   npm run --silent sim -- exec --unit zookeeper/1 -- systemctl status zookeeper
   npm run --silent sim -- config zookeeper tick-time=3000     # a rolling restart, leader last
   npm run --silent sim -- add-unit zookeeper                  # or: remove-unit zookeeper/1
+  npm run --silent sim -- run zookeeper/leader set-password username=sync   # rolls without downtime
+  npm run --silent sim -- run myapp/0 credentials             # what the client received
 and stop every process it started with:
   npm run --silent sim -- destroy-model
 EOT
