@@ -8,19 +8,29 @@ import { execFileSync } from "node:child_process";
 import { randomBytes, randomInt, randomUUID } from "node:crypto";
 import { copyFileSync, cpSync, existsSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
 import { type NextHook, type NextOp, UnitAgentState } from "./agent";
 import { loadCharm } from "./charm-loader";
 import { HookContext, type HookDescriptor, type UnitView } from "./hook-context";
+import {
+  buildHookRusage,
+  HOOK_RUSAGE_PATH,
+  type HookRunRecord,
+  type ProcessUsage,
+  parseUsageReport,
+} from "./hook-meter";
 import { MachineHost } from "./machine";
 import {
   type ActionRecord,
   type Application,
   type Charm,
   effectiveConfig,
+  endpointOf,
   type LogRecord,
   type Model,
   now,
   type Relation,
+  remoteAppOf,
   type Unit,
 } from "./model";
 import { ServiceManager } from "./services";
@@ -45,6 +55,21 @@ export interface ControllerOptions {
   readonly retryMaxMs?: number;
   /** Called for every log line the model records (hook output, juju-log, controller notes). */
   readonly onLog?: (record: LogRecord) => void;
+  /**
+   * Benchmarks only: run every dispatch under the `hook-rusage` meter and keep a HookRunRecord of
+   * every hook (wall and CPU time, peak RSS, the hook tools it called) in `hookRuns`. Off by
+   * default; hooks see no difference either way.
+   */
+  readonly measureHooks?: boolean;
+  /** Called after every hook run with its record (with or without measureHooks). */
+  readonly onHookRun?: (record: HookRunRecord) => void;
+}
+
+/** A hook asked for with runHookNow, waiting for its unit's agent. */
+interface ForcedHook {
+  readonly op: NextHook;
+  readonly resolve: (record: HookRunRecord) => void;
+  readonly reject: (error: Error) => void;
 }
 
 interface HookFailure {
@@ -58,6 +83,8 @@ interface AgentRuntime {
   busy: boolean;
   /** The failed hook, retried unchanged when its backoff expires or on `resolved`. */
   error: HookFailure | undefined;
+  /** Hooks asked for with runHookNow; they run before anything the agent would pick itself. */
+  readonly forced: ForcedHook[];
 }
 
 export interface DeployOptions {
@@ -69,6 +96,22 @@ export interface ExecResult {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
+}
+
+/** A command run under the hook meter (measureCommand). */
+export interface MeasuredRun {
+  readonly code: number;
+  /** Spawning the command in the machine until it exited, as for a hook (ms). */
+  readonly wallMs: number;
+  readonly usage: ProcessUsage | undefined;
+}
+
+/** Options of runHookNow for relation hooks. */
+export interface RunHookNowOptions {
+  /** The remote unit (JUJU_REMOTE_UNIT); joined and departed need one, changed may omit it. */
+  readonly remoteUnit?: string;
+  /** The relation, when the endpoint has several; default: the endpoint's only live relation. */
+  readonly relationId?: number;
 }
 
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/snap/bin";
@@ -146,6 +189,12 @@ export class Controller {
   private readonly failpoints = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly logListeners = new Set<(record: LogRecord) => void>();
+  /** Hook tools called per running hook context (for HookRunRecord.toolCalls). */
+  private readonly toolCalls = new Map<string, string[]>();
+  private readonly measureHooks: boolean;
+  private readonly onHookRun: ((record: HookRunRecord) => void) | undefined;
+  private readonly hookRusage: string | undefined;
+  private readonly hookRecords: HookRunRecord[] = [];
   private destroyed = false;
   private kicking = false;
 
@@ -154,6 +203,7 @@ export class Controller {
     private readonly tools: ToolServer,
     readonly socketAddress: string,
     private readonly jujuc: string,
+    hookRusage: string | undefined,
   ) {
     this.modelDir = resolve(options.modelDir ?? ".sim");
     this.subnet = options.subnet ?? `127.${randomInt(2, 250)}.${randomInt(0, 256)}`;
@@ -161,6 +211,9 @@ export class Controller {
     this.retryBaseMs = options.retryBaseMs ?? 5_000;
     this.retryMaxMs = options.retryMaxMs ?? 300_000;
     if (options.onLog) this.logListeners.add(options.onLog);
+    this.measureHooks = options.measureHooks === true;
+    this.onHookRun = options.onHookRun;
+    this.hookRusage = hookRusage;
     this.model = {
       name: options.modelName ?? "sim",
       uuid: randomUUID(),
@@ -189,9 +242,10 @@ export class Controller {
     mkdirSync(modelDir, { recursive: true });
     const socketAddress = `@juju-sim/${randomBytes(8).toString("hex")}/agent.socket`;
     const jujuc = buildJujuc(join(modelDir, "bin"), socketAddress);
+    const hookRusage = options.measureHooks ? buildHookRusage(join(modelDir, "bin")) : undefined;
     let controller: Controller | undefined;
     const tools = await ToolServer.listen(socketAddress, (request) => controller!.handleTool(request));
-    controller = new Controller(options, tools, socketAddress, jujuc);
+    controller = new Controller(options, tools, socketAddress, jujuc, hookRusage);
     return controller;
   }
 
@@ -212,6 +266,7 @@ export class Controller {
   // --- hook tools --------------------------------------------------------------------------------
 
   private async handleTool(request: ToolRequest): Promise<ToolOutput> {
+    this.toolCalls.get(request.contextId)?.push(request.tool);
     if (request.tool === "systemctl") {
       const machine = [...this.machines.values()].find((candidate) => candidate.owns(request.pid));
       if (!machine)
@@ -372,6 +427,10 @@ export class Controller {
     mkdirSync(toolsDir, { recursive: true });
     copyFileSync(this.jujuc, join(machine.jujuDir, "tools", "jujuc"));
     execFileSync("chmod", ["0755", join(machine.jujuDir, "tools", "jujuc")]);
+    if (this.hookRusage) {
+      copyFileSync(this.hookRusage, join(machine.jujuDir, "tools", "hook-rusage"));
+      execFileSync("chmod", ["0755", join(machine.jujuDir, "tools", "hook-rusage")]);
+    }
     for (const tool of TOOL_NAMES) symlinkSync("../jujuc", join(toolsDir, tool));
     for (const id of storageIds) {
       const storage = this.model.storage[id]!;
@@ -380,7 +439,12 @@ export class Controller {
     }
     unit.workloadStatus = { status: "waiting", message: "agent initialising", since: now() };
     unit.agentStatus = { status: "idle", message: "", since: now() };
-    this.agents.set(unit.name, { state: new UnitAgentState(unit.name), busy: false, error: undefined });
+    this.agents.set(unit.name, {
+      state: new UnitAgentState(unit.name),
+      busy: false,
+      error: undefined,
+      forced: [],
+    });
   }
 
   /** `juju remove-unit <unit> …`: the units run their teardown hooks, then their machines go. */
@@ -540,6 +604,103 @@ export class Controller {
     return counts;
   }
 
+  /** Every hook run so far with its measurements (only with measureHooks; oldest first). */
+  get hookRuns(): readonly HookRunRecord[] {
+    return this.hookRecords;
+  }
+
+  /**
+   * Benchmarks and tests: runs `hook` on `unit` as soon as its agent is free, ahead of whatever the
+   * agent would pick next, with the environment Juju gives that hook (relation, remote unit and app,
+   * departing unit), as if Juju had fired it once more. What the agent has seen does not change, so
+   * the hooks it owes still follow. A failing hook puts the unit in error and is retried as any
+   * hook. Relation hooks name their endpoint (`cluster-relation-changed`); storage and secret hooks
+   * are not offered. Resolves with the hook's record once it has run.
+   */
+  runHookNow(unitName: string, hook: string, options: RunHookNowOptions = {}): Promise<HookRunRecord> {
+    this.assertAlive();
+    const unit = this.unit(unitName);
+    const agent = this.agents.get(unit.name);
+    if (!agent) throw new Error(`unit "${unitName}" has no running agent`);
+    const descriptor = this.forcedDescriptor(unit, hook, options);
+    if (hook === "leader-elected" && this.application(unit.app).leader !== unit.name)
+      throw new Error(`unit "${unitName}" is not the leader of "${unit.app}": leader-elected would not run`);
+    const relation =
+      descriptor.relationId === undefined
+        ? undefined
+        : {
+            relationId: descriptor.relationId,
+            ...(hook.endsWith("-relation-joined") ? { include: options.remoteUnit } : {}),
+            ...(hook.endsWith("-relation-departed") ? { exclude: options.remoteUnit } : {}),
+          };
+    const op: NextHook = {
+      kind: "hook",
+      hook: descriptor,
+      view: agent.state.view(relation),
+      done: () => {},
+    };
+    return new Promise((resolveRun, rejectRun) => {
+      agent.forced.push({ op, resolve: resolveRun, reject: rejectRun });
+      this.kick();
+    });
+  }
+
+  private forcedDescriptor(unit: Unit, hook: string, options: RunHookNowOptions): HookDescriptor {
+    const relationHook = /^(.+)-relation-(created|joined|changed|departed|broken)$/.exec(hook);
+    if (!relationHook) {
+      if (/-storage-|^secret-/.test(hook)) throw new Error(`runHookNow does not run ${hook} hooks`);
+      return { kind: "hook", name: hook };
+    }
+    const [, endpoint, kind] = relationHook as unknown as [string, string, string];
+    const candidates = Object.values(this.model.relations).filter(
+      (relation) =>
+        relation.life === "alive" &&
+        endpointOf(relation, unit.app)?.endpoint === endpoint &&
+        (options.relationId === undefined || relation.id === options.relationId),
+    );
+    if (candidates.length !== 1)
+      throw new Error(
+        `${unit.name}: ${candidates.length === 0 ? "no" : "more than one"} live relation on endpoint "${endpoint}"; pass relationId`,
+      );
+    const relation = candidates[0]!;
+    if ((kind === "joined" || kind === "departed") && !options.remoteUnit)
+      throw new Error(`${hook} needs a remote unit`);
+    if (
+      options.remoteUnit !== undefined &&
+      !relation.scope.includes(options.remoteUnit) &&
+      kind !== "departed"
+    )
+      throw new Error(`${options.remoteUnit} is not in relation ${relation.id}`);
+    return {
+      kind: "hook",
+      name: hook,
+      relationId: relation.id,
+      remoteApp: remoteAppOf(relation, unit.app),
+      ...(options.remoteUnit !== undefined ? { remoteUnit: options.remoteUnit } : {}),
+      ...(kind === "departed" ? { departingUnit: options.remoteUnit } : {}),
+    };
+  }
+
+  /**
+   * Benchmarks: runs `command` inside the unit's machine under the hook meter, spawned exactly as
+   * dispatch is (same machine entry, a bare environment), e.g. `node -e 0` as a hook's baseline.
+   * Needs measureHooks.
+   */
+  async measureCommand(unitName: string, command: readonly string[]): Promise<MeasuredRun> {
+    if (!this.hookRusage) throw new Error("measureCommand needs a controller created with measureHooks");
+    const unit = this.unit(unitName);
+    const started = performance.now();
+    const result = await this.spawnInMachine(
+      this.machine(unit.name),
+      [...command],
+      { PATH: DEFAULT_PATH, LANG: "C.UTF-8" },
+      unitDir(unit, "charm"),
+      undefined,
+      true,
+    );
+    return { code: result.code, wallMs: performance.now() - started, usage: result.usage };
+  }
+
   /** `juju resolved <unit>`: retry the failed hook now. */
   resolved(unitName: string): void {
     const agent = this.agents.get(unitName);
@@ -658,7 +819,7 @@ export class Controller {
       if (!app.leader && this.unitsOf(app.name).some((unit) => unit.life === "alive")) return false;
     }
     for (const [name, agent] of this.agents) {
-      if (agent.busy) return false;
+      if (agent.busy || agent.forced.length > 0) return false;
       if (agent.error) continue;
       if (agent.state.next(this.model, Date.now(), 0) !== undefined) return false;
       if (this.model.units[name]?.life !== "alive") return false;
@@ -735,6 +896,23 @@ export class Controller {
     const unit = this.model.units[name];
     if (!unit) return;
     const interval = parseDuration(this.model.config["update-status-hook-interval"]);
+    // A hook asked for with runHookNow goes first, unless a failed hook waits for its retry.
+    const forced = agent.error ? undefined : agent.forced.shift();
+    if (forced) {
+      agent.busy = true;
+      try {
+        const record = await this.runHookOp(unit, agent, forced.op, true);
+        if (record) forced.resolve(record);
+        else forced.reject(new Error(`${name}: ${forced.op.hook.name} did not run`));
+      } catch (error) {
+        forced.reject(error instanceof Error ? error : new Error(String(error)));
+        this.log(name, "ERROR", "juju.worker.uniter", `operation failed: ${String(error)}`);
+      } finally {
+        agent.busy = false;
+        setImmediate(() => this.kick());
+      }
+      return;
+    }
     let op = agent.state.next(this.model, Date.now(), interval);
     // While a hook is in error only actions (and juju-exec) run (actions resolver: "We can still
     // run actions if the unit is in a hook error state"); otherwise the failed hook is retried.
@@ -762,7 +940,12 @@ export class Controller {
     }
   }
 
-  private async runHookOp(unit: Unit, agent: AgentRuntime, op: NextHook): Promise<void> {
+  private async runHookOp(
+    unit: Unit,
+    agent: AgentRuntime,
+    op: NextHook,
+    forced = false,
+  ): Promise<HookRunRecord | undefined> {
     const hook = op.hook;
     if (hook.name === "leader-elected" && this.application(unit.app).leader !== unit.name) {
       // runhook.go Prepare: leader-elected is skipped, and counts as done, once the unit no longer
@@ -771,7 +954,7 @@ export class Controller {
       agent.error = undefined;
       if (unit.agentStatus.status === "error")
         unit.agentStatus = { status: "idle", message: "", since: now() };
-      return;
+      return undefined;
     }
     this.setJujuStatusBefore(unit, hook.name);
     if (hook.name !== "update-status") {
@@ -780,7 +963,12 @@ export class Controller {
     }
     const context = new HookContext(this.model, unit.name, hook, op.view);
     this.contexts.set(context.contextId, context);
+    const toolCalls: string[] = [];
+    this.toolCalls.set(context.contextId, toolCalls);
     let code = 1;
+    const startedAt = Date.now();
+    const started = performance.now();
+    let usage: ProcessUsage | undefined;
     try {
       const result = await this.spawnInMachine(
         this.machine(unit.name),
@@ -788,8 +976,10 @@ export class Controller {
         this.hookEnv(unit, context, hook),
         unitDir(unit, "charm"),
         (level, line) => this.log(unit.name, level, `unit.${unit.name}.${hook.name}`, line),
+        this.measureHooks,
       );
       code = result.code;
+      usage = result.usage;
       const failpoint = `${unit.name} ${hook.name}`;
       if (code === 0 && this.failpoints.delete(failpoint)) {
         // A failpoint: the hook did its work, then "failed", so Juju discards its buffered changes.
@@ -816,7 +1006,29 @@ export class Controller {
       } else context.discard();
     } finally {
       this.contexts.delete(context.contextId);
+      this.toolCalls.delete(context.contextId);
     }
+    const record: HookRunRecord = {
+      unit: unit.name,
+      hook: hook.name,
+      remoteUnit: hook.remoteUnit,
+      forced,
+      startedAt,
+      endedAt: Date.now(),
+      wallMs: performance.now() - started,
+      code,
+      toolCalls,
+      usage,
+    };
+    this.finishHookOp(unit, agent, op, code);
+    if (this.measureHooks) this.hookRecords.push(record);
+    this.onHookRun?.(record);
+    return record;
+  }
+
+  /** The agent's bookkeeping after a hook ran: done and idle, or in error with a retry scheduled. */
+  private finishHookOp(unit: Unit, agent: AgentRuntime, op: NextHook, code: number): void {
+    const hook = op.hook;
     if (code === 0) {
       op.done();
       agent.error = undefined;
@@ -968,15 +1180,28 @@ export class Controller {
     return env;
   }
 
+  /**
+   * Runs `command` in the machine and collects its output. With `measure`, the command runs under
+   * the hook-rusage meter, which reports on an extra pipe (fd 3) that the command itself never sees.
+   */
   private spawnInMachine(
     machine: MachineHost,
     command: string[],
     env: NodeJS.ProcessEnv,
     cwd: string,
     onLine?: (level: string, line: string) => void,
-  ): Promise<ExecResult> {
+    measure = false,
+  ): Promise<ExecResult & { usage?: ProcessUsage }> {
     return new Promise((resolveRun) => {
-      const child = machine.spawn(command, { env, cwd, stdio: ["ignore", "pipe", "pipe"] });
+      const child = machine.spawn(measure ? [HOOK_RUSAGE_PATH, ...command] : command, {
+        env,
+        cwd,
+        stdio: measure ? ["ignore", "pipe", "pipe", "pipe"] : ["ignore", "pipe", "pipe"],
+      });
+      let report = "";
+      (child.stdio[3] as NodeJS.ReadableStream | null | undefined)?.on("data", (chunk: Buffer) => {
+        report += chunk.toString();
+      });
       let stdout = "";
       let stderr = "";
       child.stdout!.on("data", (chunk: Buffer) => {
@@ -993,7 +1218,8 @@ export class Controller {
           for (const line of stdout.split("\n").filter((l) => l !== "")) onLine("DEBUG", line);
           for (const line of stderr.split("\n").filter((l) => l !== "")) onLine("WARNING", line);
         }
-        resolveRun({ code: code ?? (signal ? 128 : 1), stdout, stderr });
+        const measured = measure ? parseUsageReport(report) : undefined;
+        resolveRun({ code: code ?? (signal ? 128 : 1), stdout, stderr, usage: measured?.usage });
       });
     });
   }
@@ -1021,6 +1247,7 @@ export class Controller {
     const unit = this.model.units[name];
     if (!agent || !unit) return;
     this.agents.delete(name);
+    for (const forced of agent.forced.splice(0)) forced.reject(new Error(`unit "${name}" was removed`));
     await this.services.get(unit.machine)?.stopAll();
     this.machines.get(unit.machine)?.destroy();
     this.machines.delete(unit.machine);
@@ -1110,6 +1337,8 @@ export class Controller {
     if (this.destroyed) return;
     this.destroyed = true;
     clearInterval(this.ticker);
+    for (const agent of this.agents.values())
+      for (const forced of agent.forced.splice(0)) forced.reject(new Error("the model has been destroyed"));
     for (const timer of this.pendingElections.values()) clearTimeout(timer);
     for (const timer of this.timers) clearTimeout(timer);
     await Promise.all([...this.services.values()].map((services) => services.stopAll()));
