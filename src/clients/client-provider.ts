@@ -110,6 +110,16 @@ export async function secureRoot(zk: ZooKeeperManager): Promise<void> {
   if (!sameAcls(acl, wanted)) await zk.setACL("/", wanted);
 }
 
+/** True when applyAcls has something to do: a new or changed client, or a gone one to clean up. */
+export function aclWorkPending(view: ClientView, granted: Readonly<Record<string, GrantedClient>>): boolean {
+  const changed = view.accepted.some((request) => {
+    const previous = granted[String(request.relationId)];
+    return previous?.chroot !== request.chroot || previous.perms !== request.perms;
+  });
+  const live = new Set(view.accepted.map((request) => String(request.relationId)));
+  return changed || Object.keys(granted).some((key) => !live.has(key));
+}
+
 /**
  * Creates each accepted client's chroot with its ACL (applied to every existing child), and resets
  * the ACL of chroots whose relation is gone to the super user only: their data stays (documented),

@@ -9,6 +9,7 @@ import type { EnsembleConfig } from "../../lib/zookeeper";
 import { digestAcl, digestCredential } from "../../lib/zookeeper/acl";
 import { formatServers } from "../../lib/zookeeper/ensemble-config";
 import {
+  aclWorkPending,
   applyAcls,
   type ClientView,
   clientPasswords,
@@ -76,6 +77,7 @@ import {
   waitUntilServing,
   withSession,
 } from "./ensemble";
+import { type LocalState, loadLocalState, type SettledEnsemble, saveLocalState } from "./local-state";
 import { PEER_APP_SCHEMA, PEER_UNIT_SCHEMA } from "./peer-data";
 
 export const PEER_ENDPOINT = "cluster";
@@ -112,6 +114,7 @@ export class ClusterManager {
   private statuses: Status[] = [];
   private progressed = false;
   private credentials: Credentials | undefined;
+  private state: LocalState = {};
 
   constructor(
     private readonly hook: Hook,
@@ -126,6 +129,18 @@ export class ClusterManager {
   }
 
   /** The address this unit's server binds: the cluster binding's address. */
+  /**
+   * This unit's address, asked of Juju when it may have changed (Juju runs config-changed when a
+   * machine's addresses change) and otherwise remembered.
+   */
+  private address(): string | undefined {
+    const refresh = ["install", "config-changed", "leader-elected", "upgrade-charm", "start"];
+    if (this.state.address && !refresh.includes(this.hook.context.kind)) return this.state.address;
+    const address = this.selfAddress();
+    this.state = { ...this.state, address };
+    return address;
+  }
+
   private selfAddress(): string | undefined {
     const info = this.hook.tools.networkGet(PEER_ENDPOINT);
     return info.bindAddresses[0]?.addresses[0]?.value ?? info.ingressAddresses[0];
@@ -314,6 +329,10 @@ export class ClusterManager {
    * observes afresh, so every step is verified before the next, as across hooks.
    */
   async reconcile(): Promise<void> {
+    this.state = loadLocalState(this.host);
+    if (this.hook.context.kind === "update-status" && (await this.stillSettled())) return;
+    if (this.hook.context.kind === "leader-elected") this.state = { ...this.state, rootSecured: false };
+    this.settled = undefined;
     for (let pass = 0; pass < MAX_PASSES; pass += 1) {
       this.statuses = [];
       this.progressed = false;
@@ -322,11 +341,36 @@ export class ClusterManager {
       this.log.debug({ pass }, "leader made progress; observing again");
     }
     for (const status of this.statuses) this.hook.report(status);
+    const inOrder = this.statuses.length > 0 && this.statuses.every((status) => status.name === "active");
+    this.state = { ...this.state, settled: inOrder ? this.settled : undefined };
+    saveLocalState(this.host, this.state);
+  }
+
+  /**
+   * update-status on a settled ensemble: no databag, config or secret has changed since the last full
+   * reconcile (each change would have run one), so only the workload is checked: leadership is the
+   * same, every member serves, and this server's view of the membership is the settled one. Anything
+   * else runs the full reconcile. The status already set stays (no status-set call).
+   */
+  private async stillSettled(): Promise<boolean> {
+    const settled = this.state.settled;
+    if (!settled || this.model.isLeader !== settled.leader || !this.host.serviceActive()) return false;
+    const self = settled.members.find((member) => member.name === this.self);
+    if (!self) return false;
+    const probes = await probeAll(new Map(settled.members.map((member) => [member.name, member.address])));
+    if (![...probes.values()].every((probe) => probe.serving)) return false;
+    const membership = await localMembership(self.address);
+    const seen = membership?.servers.map((server) => `${server.id}=${server.address}:${server.role}`).sort();
+    const expected = settled.members.map((member) => `${member.id}=${member.address}:participant`).sort();
+    return JSON.stringify(seen) === JSON.stringify(expected);
   }
 
   private report(status: Status): void {
     this.statuses.push(status);
   }
+
+  /** What this pass would record as settled, if its statuses all say active. */
+  private settled: SettledEnsemble | undefined;
 
   private async reconcileOnce(): Promise<void> {
     const { hook, host } = this;
@@ -336,10 +380,15 @@ export class ClusterManager {
       this.report(blocked(`invalid config: ${parsed.problems.map((problem) => problem.message).join("; ")}`));
     }
 
-    if (host.packageVersion("zookeeper") === undefined) {
-      if (hook.context.kind === "remove" || hook.context.kind === "stop") return;
-      this.report(maintenance("installing ZooKeeper"));
-      host.installPackages(["zookeeper"]);
+    if (this.state.packageVersion === undefined) {
+      let version = host.packageVersion("zookeeper");
+      if (version === undefined) {
+        if (hook.context.kind === "remove" || hook.context.kind === "stop") return;
+        this.report(maintenance("installing ZooKeeper"));
+        host.installPackages(["zookeeper"]);
+        version = host.packageVersion("zookeeper");
+      }
+      this.state = { ...this.state, packageVersion: version };
     }
 
     const peers = this.model.relation(PEER_ENDPOINT);
@@ -347,7 +396,7 @@ export class ClusterManager {
       this.report(waiting("waiting for the cluster peer relation"));
       return;
     }
-    const address = this.selfAddress();
+    const address = this.address();
     if (address !== undefined) peers.setLocalUnitData(PEER_UNIT_SCHEMA, { address });
     let credentials = this.credentials ?? ensureCredentials(this.model, peers);
     if (!credentials) {
@@ -370,14 +419,18 @@ export class ClusterManager {
     const probes = await probeAll(addresses);
     const running = host.serviceActive();
     const admin = this.admin(units, probes, credentials);
+    // The ZooKeeper leader's `conf` is the committed membership (no session needed); a server that
+    // is not serving has none to give.
+    const zkLeader = units.find(
+      (unit) => probes.get(unit.name)?.mode === "leader" && probes.get(unit.name)?.serving,
+    );
     let committed: EnsembleConfig | undefined;
-    if (admin && (this.model.isLeader || !running || departing)) {
+    if (zkLeader?.address) committed = await localMembership(zkLeader.address);
+    else if (admin && (this.model.isLeader || !running || departing)) {
       committed = await committedMembership(admin).catch((error: unknown) => {
         this.log.warn({ error: String(error) }, "could not read the committed membership");
         return undefined;
       });
-    } else if (address && probes.get(this.self)?.serving) {
-      committed = await localMembership(address);
     }
     const snapshot: ClusterSnapshot = {
       units,
@@ -417,6 +470,7 @@ export class ClusterManager {
     // Also after a hook that started the server failed before its data was committed.
     peers.setLocalUnitData(PEER_UNIT_SCHEMA, { started: true });
     const restarted = await this.restartIfNeeded(peers, current, files, address);
+    this.settled = this.settledView(current);
     this.reportServing(
       restarted ? { ...current, probes: new Map(current.probes).set(this.self, restarted) } : current,
       true,
@@ -438,15 +492,20 @@ export class ClusterManager {
   ): Promise<void> {
     const granted = parseGranted(peers.localAppData(PEER_APP_SCHEMA).data.clients);
     const superAcl = digestAcl(SUPER_USER, credentials.super, "cdrwa");
-    let next: Record<string, GrantedClient>;
-    try {
-      next = await withSession(admin, async (zk) => {
-        await secureRoot(zk);
-        return applyAcls(zk, clients, credentials, granted, superAcl);
-      });
-    } catch (error) {
-      this.log.warn({ error: String(error) }, "could not apply client ACLs; will retry");
-      return;
+    let next: Record<string, GrantedClient> = granted;
+    // A session only when there is ACL work: the root not yet secured by this leader, or a client
+    // whose chroot, permissions or presence changed.
+    if (!this.state.rootSecured || aclWorkPending(clients, granted)) {
+      try {
+        next = await withSession(admin, async (zk) => {
+          await secureRoot(zk);
+          return applyAcls(zk, clients, credentials, granted, superAcl);
+        });
+        this.state = { ...this.state, rootSecured: true };
+      } catch (error) {
+        this.log.warn({ error: String(error) }, "could not apply client ACLs; will retry");
+        return;
+      }
     }
     const ready =
       ensembleHealthy(snapshot) &&
@@ -458,6 +517,30 @@ export class ClusterManager {
     peers.setLocalAppData(PEER_APP_SCHEMA, {
       clients: Object.keys(next).length > 0 ? JSON.stringify(next) : null,
     });
+  }
+
+  /** The ensemble as settled: every unit a serving participant at its address, or undefined. */
+  private settledView(snapshot: ClusterSnapshot): SettledEnsemble | undefined {
+    const participants = snapshot.committed?.servers.filter((server) => server.role === "participant") ?? [];
+    const members = snapshot.units.map((unit) => ({
+      name: unit.name,
+      id: serverIdOf(unit.name),
+      address: unit.address,
+    }));
+    const settled =
+      participants.length === members.length &&
+      members.every(
+        (member) =>
+          member.address !== undefined &&
+          snapshot.probes.get(member.name)?.serving &&
+          participants.some((server) => server.id === member.id && server.address === member.address),
+      );
+    if (!settled) return undefined;
+    return {
+      leader: this.model.isLeader,
+      members: members.map((member) => ({ ...member, address: member.address! })),
+      status: active(),
+    };
   }
 
   /** The leader's app-bag state after lead() wrote it. */
@@ -493,8 +576,6 @@ export class ClusterManager {
           "reconfig not applied; will retry",
         );
       }
-    } else if (step.kind === "none") {
-      this.log.debug({ reason: step.reason }, "no membership change");
     }
 
     const grant = nextRestartGrant(snapshot);
@@ -558,7 +639,7 @@ export class ClusterManager {
       this.report(waiting("ZooKeeper started but is not serving yet"));
       return;
     }
-    const version = this.host.packageVersion("zookeeper");
+    const version = this.state.packageVersion;
     if (version) this.hook.tools.applicationVersionSet(version.replace(/[-+~].*$/, ""));
     this.reportServing(
       { ...snapshot, probes: new Map(snapshot.probes).set(this.self, probe) },
