@@ -225,12 +225,24 @@ export class ClusterManager {
     if (this.host.write(MANAGED_FILES.systemdUnit, files.unit)) this.host.daemonReload();
   }
 
+  /**
+   * Leader: marks units Juju is removing (goal-state `dying`). Asked only when a decision depends on
+   * it — membership differs from the units, a restart is requested, or nothing is committed yet — so
+   * a settled ensemble's hooks skip the call.
+   */
+  private markDying(units: PeerUnit[], committed: EnsembleConfig | undefined): PeerUnit[] {
+    const members = committed?.servers.map((server) => server.id).sort((a, b) => a - b);
+    const ids = units.map((unit) => serverIdOf(unit.name)).sort((a, b) => a - b);
+    const decisionsPending =
+      !members ||
+      JSON.stringify(members) !== JSON.stringify(ids) ||
+      units.some((unit) => unit.restartRequest);
+    if (!this.model.isLeader || !decisionsPending) return units;
+    const planned = new Set(this.hook.tools.plannedUnits());
+    return units.map((unit) => (planned.has(unit.name) ? unit : { ...unit, dying: true }));
+  }
+
   private peerUnits(peers: Relation, address: string | undefined, departing: boolean): PeerUnit[] {
-    const dying = new Set<string>();
-    if (this.model.isLeader) {
-      const planned = new Set(this.hook.tools.plannedUnits());
-      for (const unit of [...peers.units, this.self]) if (!planned.has(unit)) dying.add(unit);
-    }
     const units: PeerUnit[] = peers.units.map((name) => {
       const bag = peers.unitData(PEER_UNIT_SCHEMA, name).data;
       return {
@@ -238,7 +250,7 @@ export class ClusterManager {
         number: unitNumber(name),
         address: bag.address,
         started: bag.started === true,
-        dying: dying.has(name),
+        dying: false,
         restartRequest: bag["restart-request"],
         credentials: bag.credentials,
       };
@@ -249,7 +261,7 @@ export class ClusterManager {
       number: unitNumber(this.self),
       address,
       started: own.started === true,
-      dying: departing || dying.has(this.self),
+      dying: departing,
       restartRequest: own["restart-request"],
       credentials: own.credentials,
     });
@@ -354,12 +366,16 @@ export class ClusterManager {
    */
   private async stillSettled(): Promise<boolean> {
     const settled = this.state.settled;
-    if (!settled || this.model.isLeader !== settled.leader || !this.host.serviceActive()) return false;
+    if (!settled || this.model.isLeader !== settled.leader) return false;
     const self = settled.members.find((member) => member.name === this.self);
     if (!self) return false;
-    const probes = await probeAll(new Map(settled.members.map((member) => [member.name, member.address])));
+    // Its own server answering srvr proves it runs; the leader also watches every other member.
+    const watched = settled.leader ? settled.members : [self];
+    const [probes, membership] = await Promise.all([
+      probeAll(new Map(watched.map((member) => [member.name, member.address]))),
+      localMembership(self.address),
+    ]);
     if (![...probes.values()].every((probe) => probe.serving)) return false;
-    const membership = await localMembership(self.address);
     const seen = membership?.servers.map((server) => `${server.id}=${server.address}:${server.role}`).sort();
     const expected = settled.members.map((member) => `${member.id}=${member.address}:participant`).sort();
     return JSON.stringify(seen) === JSON.stringify(expected);
@@ -433,7 +449,7 @@ export class ClusterManager {
       });
     }
     const snapshot: ClusterSnapshot = {
-      units,
+      units: this.markDying(units, committed),
       bootstrapUnit: appData["bootstrap-unit"],
       restartGranted: appData["restart-granted"],
       committed,
