@@ -28,6 +28,7 @@ import {
   endpointOf,
   type LogRecord,
   type Model,
+  newModel,
   now,
   type Relation,
   remoteAppOf,
@@ -214,24 +215,7 @@ export class Controller {
     this.measureHooks = options.measureHooks === true;
     this.onHookRun = options.onHookRun;
     this.hookRusage = hookRusage;
-    this.model = {
-      name: options.modelName ?? "sim",
-      uuid: randomUUID(),
-      jujuVersion: JUJU_VERSION,
-      applications: {},
-      units: {},
-      relations: {},
-      secrets: {},
-      storage: {},
-      machines: {},
-      actions: {},
-      logs: [],
-      config: { "update-status-hook-interval": "5m", "automatically-retry-hooks": true },
-      nextRelationId: 0,
-      nextMachineId: 0,
-      nextActionId: 1,
-      nextStorageIndex: {},
-    };
+    this.model = newModel(options.modelName ?? "sim", randomUUID(), JUJU_VERSION);
     this.ticker = setInterval(() => this.kick(), 250);
   }
 
@@ -726,13 +710,17 @@ export class Controller {
     if (!unit) throw new Error(`unit "${target}" not found`);
     const decl = this.application(unit.app).charm.actions[name];
     if (!decl) throw new Error(`action "${name}" not defined on unit "${unit.name}"`);
-    const validated = validateActionParams(name, decl, params);
+    return this.queueAction(unit.name, name, validateActionParams(name, decl, params));
+  }
+
+  /** Puts an action on a unit's queue; its agent runs it between hooks. */
+  private queueAction(unit: string, name: string, params: Readonly<Record<string, unknown>>): ActionRecord {
     const id = String(this.model.nextActionId++);
     const record: ActionRecord = {
       id,
-      unit: unit.name,
+      unit,
       name,
-      params: validated,
+      params,
       status: "pending",
       message: "",
       results: {},
@@ -755,21 +743,8 @@ export class Controller {
     this.assertAlive();
     const unit = this.unit(unitName);
     if (!this.agents.has(unit.name)) throw new Error(`unit "${unitName}" has no running agent`);
-    const id = String(this.model.nextActionId++);
-    const record: ActionRecord = {
-      id,
-      unit: unit.name,
-      name: JUJU_EXEC,
-      // Juju passes the timeout in nanoseconds.
-      params: { command, timeout: timeoutMs * 1_000_000 },
-      status: "pending",
-      message: "",
-      results: {},
-      logs: [],
-      enqueued: now(),
-    };
-    this.model.actions[id] = record;
-    this.kick();
+    // Juju passes the timeout in nanoseconds.
+    const record = this.queueAction(unit.name, JUJU_EXEC, { command, timeout: timeoutMs * 1_000_000 });
     await this.actionFinished(record);
     if (record.status === "cancelled") throw new Error(`unit "${unitName}" went away before the command ran`);
     const results = record.results;

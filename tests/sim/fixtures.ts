@@ -3,17 +3,18 @@
  * scope (and Juju's default unit databag keys), a scope-based UnitView and an in-memory ToolIO.
  */
 import type { ToolIO, UnitView } from "./hook-context";
-import type {
-  ActionRecord,
-  Application,
-  Charm,
-  CharmMeta,
-  ConfigOptionDecl,
-  Model,
-  Relation,
-  RelationEndpoint,
-  StatusRecord,
-  Unit,
+import {
+  type ActionRecord,
+  type Application,
+  type Charm,
+  type CharmMeta,
+  type ConfigOptionDecl,
+  type Model,
+  newModel,
+  type Relation,
+  type RelationEndpoint,
+  type StatusRecord,
+  type Unit,
 } from "./model";
 
 export const FIXED_TIME = "2025-01-01T00:00:00.000Z";
@@ -23,24 +24,7 @@ function status(value: string, message = ""): StatusRecord {
 }
 
 export function emptyModel(): Model {
-  return {
-    name: "dev",
-    uuid: "cdac5656-2423-4f7d-8f2b-1e0f2a3b4c5d",
-    jujuVersion: "3.6.4",
-    applications: {},
-    units: {},
-    relations: {},
-    secrets: {},
-    storage: {},
-    machines: {},
-    actions: {},
-    logs: [],
-    config: { "update-status-hook-interval": "5m", "automatically-retry-hooks": true },
-    nextRelationId: 0,
-    nextMachineId: 0,
-    nextActionId: 1,
-    nextStorageIndex: {},
-  };
+  return newModel("dev", "cdac5656-2423-4f7d-8f2b-1e0f2a3b4c5d", "3.6.4");
 }
 
 export function charm(

@@ -240,6 +240,28 @@ export interface Model {
   nextStorageIndex: Record<string, number>;
 }
 
+/** A model with nothing deployed: Juju's defaults for model config, counters at their start. */
+export function newModel(name: string, uuid: string, jujuVersion: string): Model {
+  return {
+    name,
+    uuid,
+    jujuVersion,
+    applications: {},
+    units: {},
+    relations: {},
+    secrets: {},
+    storage: {},
+    machines: {},
+    actions: {},
+    logs: [],
+    config: { "update-status-hook-interval": "5m", "automatically-retry-hooks": true },
+    nextRelationId: 0,
+    nextMachineId: 0,
+    nextActionId: 1,
+    nextStorageIndex: {},
+  };
+}
+
 export function now(): string {
   return new Date().toISOString();
 }

@@ -91,7 +91,7 @@ describe("credentials", () => {
     ["with space1", /printable ASCII without spaces/],
     ['quote"quote', /quotes or backslashes/],
     ["back\\slash", /quotes or backslashes/],
-    ["dollar${x}y", /\$\{/],
+    ["dollar$" + "{x}y", /\$\{/],
   ])("refuses the password %j", (password, reason) => {
     expect(passwordProblem(password)).toMatch(reason);
   });
