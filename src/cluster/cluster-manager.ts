@@ -105,6 +105,8 @@ interface RunningConfig {
   readonly credentials: string | undefined;
 }
 
+/** The highest ZooKeeper server id (myid). */
+const MAX_SERVER_ID = 255;
 /** Passes one leader hook may take (see reconcile()). */
 const MAX_PASSES = 5;
 
@@ -410,6 +412,15 @@ export class ClusterManager {
     const peers = this.model.relation(PEER_ENDPOINT);
     if (!peers) {
       this.report(waiting("waiting for the cluster peer relation"));
+      return;
+    }
+    if (serverIdOf(this.self) > MAX_SERVER_ID) {
+      // zookeeperAdmin: a server id (myid) is between 1 and 255; unit numbers are never reused.
+      this.report(
+        blocked(
+          `unit number too high for a ZooKeeper server id (max ${MAX_SERVER_ID - 1}): remove this unit`,
+        ),
+      );
       return;
     }
     const address = this.address();
