@@ -22,7 +22,8 @@ import type { MachineHost } from "./machine";
 import type { ToolOutput } from "./tool-server";
 
 const UNIT_DIRS = ["/etc/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system"];
-const SUPPORTED_KEYS: Readonly<Record<string, readonly string[]>> = {
+/** The unit-file directives this service manager understands, by section. */
+export const SUPPORTED_KEYS: Readonly<Record<string, readonly string[]>> = {
   Unit: [
     "Description",
     "After",

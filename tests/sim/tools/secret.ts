@@ -109,6 +109,24 @@ export function parseSecretURI(text: string): string {
   return (parsed as RegExpExecArray)[2] as string;
 }
 
+/**
+ * The optional leading secret URI of secret-get and secret-info-get (shifted off `rest`); either it
+ * or `--label` must be given.
+ */
+function secretIdOrLabel(rest: string[], label: string): string | undefined {
+  let id: string | undefined;
+  if (rest.length > 0) {
+    const text = rest.shift() as string;
+    try {
+      id = parseSecretURI(text);
+    } catch {
+      fail(`secret URI ${goQuote(text)} not valid`);
+    }
+  }
+  if (id === undefined && label === "") fail("require either a secret URI or label");
+  return id;
+}
+
 export function secretURI(id: string): string {
   return `secret:${id}`;
 }
@@ -584,15 +602,7 @@ const secretGet: ToolDef = {
     return {
       init(args) {
         const rest = [...args];
-        if (rest.length > 0) {
-          const text = rest.shift() as string;
-          try {
-            id = parseSecretURI(text);
-          } catch {
-            fail(`secret URI ${goQuote(text)} not valid`);
-          }
-        }
-        if (id === undefined && label.value === "") fail("require either a secret URI or label");
+        id = secretIdOrLabel(rest, label.value);
         if (peek.value && refresh.value) fail("specify one of --peek or --refresh but not both");
         if (rest.length > 0) key = rest.shift() as string;
         checkEmpty(rest);
@@ -771,15 +781,7 @@ const secretInfoGet: ToolDef = {
     return {
       init(args) {
         const rest = [...args];
-        if (rest.length > 0) {
-          const text = rest.shift() as string;
-          try {
-            id = parseSecretURI(text);
-          } catch {
-            fail(`secret URI ${goQuote(text)} not valid`);
-          }
-        }
-        if (id === undefined && label.value === "") fail("require either a secret URI or label");
+        id = secretIdOrLabel(rest, label.value);
         if (id !== undefined && label.value !== "") fail("specify either a secret URI or label but not both");
         checkEmpty(rest);
       },

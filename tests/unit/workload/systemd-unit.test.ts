@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { jvmFlags, serverClasspath } from "../../../src/workload/jvm";
 import { JAVA_PATH, WORKLOAD_GROUP, WORKLOAD_USER, ZOO_CFG_PATH } from "../../../src/workload/paths";
 import { renderMyid, renderSystemdUnit, type SystemdUnitInput } from "../../../src/workload/systemd-unit";
+import { SUPPORTED_KEYS } from "../../sim/services";
 import { expectGolden } from "./golden";
 
 const SAMPLE: SystemdUnitInput = {
@@ -13,24 +14,8 @@ const SAMPLE: SystemdUnitInput = {
   group: WORKLOAD_GROUP,
 };
 
-/** The directives the emulator's service manager understands. */
-const ALLOWED = new Set([
-  "Description",
-  "After",
-  "Type",
-  "User",
-  "Group",
-  "ExecStart",
-  "Restart",
-  "RestartSec",
-  "SuccessExitStatus",
-  "LimitNOFILE",
-  "TimeoutStopSec",
-  "UMask",
-  "WorkingDirectory",
-  "Environment",
-  "WantedBy",
-]);
+/** The directives the emulator's service manager understands (its own list, so the two cannot drift). */
+const ALLOWED = new Set(Object.values(SUPPORTED_KEYS).flat());
 
 describe("renderSystemdUnit", () => {
   const unit = renderSystemdUnit(SAMPLE);
