@@ -93,10 +93,27 @@ export type ReconfigOutcome =
   | { readonly applied: false; readonly reason: string };
 
 /**
+ * One reconfig, followed after a removal by a write: only a write committed after it guarantees the
+ * new config is active before the removed server stops (zookeeperReconfig "Removing servers"). `/`
+ * holds no data; the super user rewrites it empty. The write is best effort: the removal is
+ * committed either way.
+ */
+export async function reconfigure(
+  admin: Admin,
+  change: { joining?: ServerSpec; leaving?: number; fromConfig: bigint },
+): Promise<ReconfigOutcome> {
+  const outcome = await reconfigureOnce(admin, change);
+  if (outcome.applied && change.leaving !== undefined) {
+    await withSession(admin, (zk) => zk.setData("/", "")).catch(() => undefined);
+  }
+  return outcome;
+}
+
+/**
  * One reconfig. A lost answer (CONNECTION_LOSS, e.g. when the removed server was the leader) means
  * the outcome is unknown: the committed config is read again and compared with the intent.
  */
-export async function reconfigure(
+async function reconfigureOnce(
   admin: Admin,
   change: { joining?: ServerSpec; leaving?: number; fromConfig: bigint },
 ): Promise<ReconfigOutcome> {
@@ -114,8 +131,6 @@ export async function reconfigure(
         fromConfig: change.fromConfig,
       }),
     );
-    // A write after the reconfig makes the new config active everywhere (zookeeperReconfig
-    // "Removing servers"); the sync in committedMembership serves the same purpose for readers.
     return { applied: true, config };
   } catch (error) {
     if (!isOutcomeUnknown(error))
