@@ -5,9 +5,9 @@
  */
 import { createHash } from "node:crypto";
 import { active, blocked, type Hook, maintenance, type Relation, type Status, waiting } from "../../lib/juju";
-import type { EnsembleConfig } from "../../lib/zookeeper";
+import { type EnsembleConfig, parseEnsembleConfig } from "../../lib/zookeeper";
 import { digestAcl, digestCredential } from "../../lib/zookeeper/acl";
-import { formatServers } from "../../lib/zookeeper/ensemble-config";
+import { findServer, formatServers, participants } from "../../lib/zookeeper/ensemble-config";
 import {
   aclWorkPending,
   applyAcls,
@@ -53,6 +53,7 @@ import {
   nextReconfig,
   nextRestartGrant,
   type PeerUnit,
+  planRunning,
   planStart,
   type ServerProbe,
   serverIdOf,
@@ -87,6 +88,8 @@ const DEPARTING_MARKER_PATH = `${CONF_DIR}/.charm-departing`;
 const RUNNING_CONFIG_PATH = `${DATA_ROOT}/.charm-running-config`;
 /** How long a hook waits for a (re)started server to serve before reporting instead. */
 const SERVE_TIMEOUT_MS = 90_000;
+/** How long a joiner must stay out of the membership, not serving, to count as stranded. */
+const STRANDED_CONFIRM_MS = 5_000;
 
 interface DesiredFiles {
   readonly zooCfg: string;
@@ -107,14 +110,23 @@ interface RunningConfig {
 
 /** The highest ZooKeeper server id (myid). */
 const MAX_SERVER_ID = 255;
-/** Passes one leader hook may take (see reconcile()). */
-const MAX_PASSES = 5;
+/** Passes one leader hook may take after making progress (see reconcile()). */
+const MAX_PASSES = 8;
+/**
+ * How long one hook keeps observing again while it waits for something that causes no hook: a
+ * server coming up, an election, a member finishing its sync (see reconcile()).
+ */
+const TRANSIENT_WAIT_MS = 60_000;
+const TRANSIENT_POLL_MS = 1_000;
 
 export class ClusterManager {
   private readonly model;
   private readonly log;
   private statuses: Status[] = [];
+  private appStatuses: Status[] = [];
   private progressed = false;
+  /** Why this pass waits for something no hook will announce (see reconcile()); undefined if not. */
+  private transient: string | undefined;
   private credentials: Credentials | undefined;
   private state: LocalState = {};
 
@@ -337,24 +349,39 @@ export class ClusterManager {
   }
 
   /**
-   * Runs reconcile passes: normally one. The Juju leader runs another (up to a few) when its own step
-   * is the last of a chain nobody else will wake it for: it restarted its own server, moved a
-   * password rotation to its next phase, or added a member while another joiner is ready. Each pass
-   * observes afresh, so every step is verified before the next, as across hooks.
+   * Runs reconcile passes: normally one. Each pass observes afresh, so every step is verified before
+   * the next, as across hooks. Another pass runs when
+   * - the Juju leader's own step is the last of a chain nobody else will wake it for: it restarted
+   *   its own server, moved a password rotation to its next phase, or added a member while another
+   *   joiner is ready (up to MAX_PASSES);
+   * - the pass waits for something that causes no hook on this unit: its own server coming up or
+   *   rejoining, an election after a peer's restart, a joiner finishing its sync, a reconfig refused
+   *   for now. The hook observes again every second for up to TRANSIENT_WAIT_MS rather than leave a
+   *   status that will stop being true with nobody to correct it (update-status may be an hour away).
+   *   These waits are for the workload only, never for another unit's hook, so they cannot deadlock.
    */
   async reconcile(): Promise<void> {
     this.state = loadLocalState(this.host);
     if (this.hook.context.kind === "update-status" && (await this.stillSettled())) return;
     if (this.hook.context.kind === "leader-elected") this.state = { ...this.state, rootSecured: false };
     this.settled = undefined;
-    for (let pass = 0; pass < MAX_PASSES; pass += 1) {
+    const waitUntil = Date.now() + TRANSIENT_WAIT_MS;
+    for (let pass = 0; ; ) {
       this.statuses = [];
+      this.appStatuses = [];
       this.progressed = false;
+      this.transient = undefined;
       await this.reconcileOnce();
-      if (!this.progressed || !this.model.isLeader) break;
-      this.log.debug({ pass }, "leader made progress; observing again");
+      if (this.progressed && this.model.isLeader && pass < MAX_PASSES) {
+        pass += 1;
+        this.log.debug({ pass }, "leader made progress; observing again");
+      } else if (this.transient !== undefined && Date.now() < waitUntil) {
+        this.log.debug({ reason: this.transient }, "waiting for the workload; observing again");
+        await new Promise((resolve) => setTimeout(resolve, TRANSIENT_POLL_MS));
+      } else break;
     }
     for (const status of this.statuses) this.hook.report(status);
+    for (const status of this.appStatuses) this.hook.reportApp(status);
     const inOrder = this.statuses.length > 0 && this.statuses.every((status) => status.name === "active");
     this.state = { ...this.state, settled: inOrder ? this.settled : undefined };
     saveLocalState(this.host, this.state);
@@ -385,6 +412,28 @@ export class ClusterManager {
 
   private report(status: Status): void {
     this.statuses.push(status);
+  }
+
+  /** Reports a waiting status that the workload alone will end: the hook observes again shortly. */
+  private reportTransient(reason: string): void {
+    this.transient ??= reason;
+    this.report(waiting(reason));
+  }
+
+  /**
+   * The membership this unit's server runs with: the dynamic file its zoo.cfg points at, which
+   * ZooKeeper rewrites whenever it learns a newer configuration (zookeeper-notes §3.1).
+   */
+  private runningMembership(): EnsembleConfig | undefined {
+    const zooCfg = this.host.read(ZOO_CFG_PATH);
+    const path = zooCfg === undefined ? undefined : parseZooCfg(zooCfg).get("dynamicConfigFile");
+    const text = path === undefined ? undefined : this.host.read(path);
+    if (text === undefined) return undefined;
+    try {
+      return parseEnsembleConfig(text, { requireVersion: false });
+    } catch {
+      return undefined;
+    }
   }
 
   /** What this pass would record as settled, if its statuses all say active. */
@@ -453,7 +502,7 @@ export class ClusterManager {
     );
     let committed: EnsembleConfig | undefined;
     if (zkLeader?.address) committed = await localMembership(zkLeader.address);
-    else if (admin && (this.model.isLeader || !running || departing)) {
+    if (!committed && admin) {
       committed = await committedMembership(admin).catch((error: unknown) => {
         this.log.warn({ error: String(error) }, "could not read the committed membership");
         return undefined;
@@ -474,6 +523,7 @@ export class ClusterManager {
 
     if (this.model.isLeader) await this.lead(peers, snapshot, admin);
     const current = this.model.isLeader ? { ...snapshot, ...this.leaderUpdates(peers) } : snapshot;
+    if (this.model.isLeader) this.reportVoters(current);
     if (clients && admin && committed) {
       await this.serveClients(
         peers,
@@ -496,6 +546,22 @@ export class ClusterManager {
     }
     // Also after a hook that started the server failed before its data was committed.
     peers.setLocalUnitData(PEER_UNIT_SCHEMA, { started: true });
+    const restartNeeded = (this.readRunning()?.hash ?? files.hash) !== files.hash;
+    let rejoin = planRunning(current, this.self, { config: this.runningMembership(), restartNeeded });
+    if (rejoin.kind === "rejoin" && !restartNeeded) {
+      // A joiner in the middle of its sync looks stranded for a moment: confirm it stays out.
+      const probe = await waitUntilServing(address, STRANDED_CONFIRM_MS, {
+        stillRunning: () => host.serviceActive(),
+      });
+      if (probe.serving) rejoin = { kind: "keep" };
+    }
+    if (rejoin.kind === "rejoin") {
+      this.log.info({ reason: rejoin.reason }, "rejoining the ensemble from the committed membership");
+      host.stopService();
+      host.forgetMembership();
+      await this.start(peers, current, files, address, true);
+      return;
+    }
     const restarted = await this.restartIfNeeded(peers, current, files, address);
     this.settled = this.settledView(current);
     this.reportServing(
@@ -570,6 +636,22 @@ export class ClusterManager {
     };
   }
 
+  /**
+   * Juju leader: the application's status says whether every unit votes, as ZooKeeper's committed
+   * configuration says (a unit's own status says why it does not).
+   */
+  private reportVoters(snapshot: ClusterSnapshot): void {
+    const units = snapshot.units.filter((unit) => !unit.dying).length;
+    if (!snapshot.committed) {
+      this.appStatuses.push(waiting("the committed membership cannot be read yet"));
+      return;
+    }
+    const voters = participants(snapshot.committed).length;
+    this.appStatuses.push(
+      voters < units ? waiting(`${voters} of ${units} units are voting members`) : active(),
+    );
+  }
+
   /** The leader's app-bag state after lead() wrote it. */
   private leaderUpdates(peers: Relation): Pick<ClusterSnapshot, "bootstrapUnit" | "restartGranted"> {
     const data = peers.localAppData(PEER_APP_SCHEMA).data;
@@ -602,10 +684,14 @@ export class ClusterManager {
           { step: step.kind, unit: step.unit, reason: outcome.reason },
           "reconfig not applied; will retry",
         );
+        this.transient ??= `reconfig not applied: ${outcome.reason}`;
       }
+    } else if (step.kind === "none" && step.transient) {
+      this.transient ??= step.reason;
     }
 
     const grant = nextRestartGrant(snapshot);
+    if (grant.kind === "none" && grant.transient) this.transient ??= grant.reason;
     if (grant.kind === "grant") peers.setLocalAppData(PEER_APP_SCHEMA, { "restart-granted": grant.unit });
     else if (grant.kind === "clear") peers.setLocalAppData(PEER_APP_SCHEMA, { "restart-granted": null });
   }
@@ -639,8 +725,10 @@ export class ClusterManager {
     snapshot: ClusterSnapshot,
     files: DesiredFiles,
     address: string,
+    rejoin = false,
   ): Promise<void> {
-    const plan = planStart(snapshot, this.self, this.host.hasRunBefore());
+    // A rejoin is decided only with the committed membership known: planStart then joins.
+    const plan = planStart(snapshot, this.self, !rejoin && this.host.hasRunBefore());
     if (plan.kind === "wait") {
       this.report(waiting(plan.reason));
       return;
@@ -660,10 +748,21 @@ export class ClusterManager {
     this.host.startService();
     this.recordRunning(peers, files);
     this.hook.tools.openPort("2181/tcp");
-    const probe = await waitUntilServing(address, SERVE_TIMEOUT_MS, () => this.host.serviceActive());
-    peers.setLocalUnitData(PEER_UNIT_SCHEMA, { started: true });
+    const id = serverIdOf(this.self);
+    const probe = await waitUntilServing(address, SERVE_TIMEOUT_MS, {
+      stillRunning: () => this.host.serviceActive(),
+      // A joiner that learned a newer membership without itself will never serve (planRunning).
+      stranded: () =>
+        plan.kind === "join" && this.runningMembership()?.servers.every((s) => s.id !== id) === true,
+      strandedForMs: STRANDED_CONFIRM_MS,
+    });
+    // `joined-from` changes with every (re)join: it wakes the leader to add this unit.
+    peers.setLocalUnitData(PEER_UNIT_SCHEMA, {
+      started: true,
+      ...(plan.kind === "join" ? { "joined-from": snapshot.committed!.version.toString(16) } : {}),
+    });
     if (!probe.serving) {
-      this.report(waiting("ZooKeeper started but is not serving yet"));
+      this.reportTransient("ZooKeeper started but is not serving yet");
       return;
     }
     const version = this.state.packageVersion;
@@ -701,9 +800,11 @@ export class ClusterManager {
     }
     this.log.info("rolling restart: restarting ZooKeeper");
     this.host.restartService();
-    const probe = await waitUntilServing(address, SERVE_TIMEOUT_MS, () => this.host.serviceActive());
+    const probe = await waitUntilServing(address, SERVE_TIMEOUT_MS, {
+      stillRunning: () => this.host.serviceActive(),
+    });
     if (!probe.serving) {
-      this.report(waiting("restarted; waiting for ZooKeeper to serve again"));
+      this.reportTransient("restarted; waiting for ZooKeeper to serve again");
       return probe;
     }
     this.recordRunning(peers, files);
@@ -719,14 +820,16 @@ export class ClusterManager {
       return;
     }
     if (!probe?.serving) {
-      this.report(waiting("ZooKeeper is running but not serving requests (no quorum reachable)"));
+      this.reportTransient("ZooKeeper is running but not serving requests (no quorum reachable)");
       return;
     }
-    const member = snapshot.committed?.servers.find((server) => server.id === serverIdOf(this.self));
+    // `active` means a voting, serving member of the committed configuration, as ZooKeeper says in
+    // this hook: without that configuration nothing can be claimed.
     if (!snapshot.committed) {
-      this.report(active());
+      this.reportTransient("ZooKeeper serves, but no member answers with the committed membership");
       return;
     }
+    const member = findServer(snapshot.committed, serverIdOf(this.self));
     if (!member) {
       this.report(
         waiting(
@@ -739,6 +842,11 @@ export class ClusterManager {
     }
     if (member.role !== "participant") {
       this.report(waiting(`member of the ensemble as ${member.role}; waiting to become a participant`));
+      return;
+    }
+    if (probe.mode !== "leader" && probe.mode !== "follower") {
+      // Added as a voter; the server switches role once it has the new configuration.
+      this.reportTransient(`added as a voter; ZooKeeper still reports ${probe.mode ?? "no mode"}`);
       return;
     }
     this.report(active());

@@ -128,6 +128,50 @@ export function planStart(snapshot: ClusterSnapshot, self: string, hasRunBefore:
   return { kind: "bootstrap", servers: [serverSpecOf(unit, "participant")] };
 }
 
+export type RunningPlan = { readonly kind: "keep" } | { readonly kind: "rejoin"; readonly reason: string };
+
+/**
+ * Whether a unit whose server runs, but which is not a voter of the committed configuration, must
+ * restart as a joiner from the committed membership (zookeeperReconfig "Adding servers"). Such a
+ * server holds no vote, so restarting it needs no rolling-restart turn and costs the ensemble
+ * nothing.
+ *
+ * A healthy joiner serves as a non-voting follower although its own dynamic file lists only the
+ * committed members (ZooKeeper rewrites it with the leader's configuration while it syncs); the
+ * leader then adds it (nextReconfig). It is stranded — LOOKING for ever, "not in the view" — when
+ * - it started from a membership read before another reconfig, or a reconfig was committed while
+ *   it waited to be added: the leader sends it the newer configuration without it, and it drops out;
+ * - its starting membership lost the voters it could reach (they were removed while it started).
+ * Both show as a server that does not serve, with a membership that does not list it or with voters
+ * that are not the committed ones. The caller confirms that the server stays out (a joiner in the
+ * middle of its sync looks the same for a moment) before it restarts it.
+ * A joiner that must restart anyway (new files) restarts from the fresh committed membership, never
+ * from the stale one on its disk. With the committed membership unknown nothing is decided.
+ */
+export function planRunning(
+  snapshot: ClusterSnapshot,
+  self: string,
+  server: { readonly config: EnsembleConfig | undefined; readonly restartNeeded: boolean },
+): RunningPlan {
+  const committed = snapshot.committed;
+  if (!committed) return { kind: "keep" };
+  const id = serverIdOf(self);
+  if (committed.servers.some((member) => member.id === id && member.role === "participant")) {
+    return { kind: "keep" };
+  }
+  if (server.restartNeeded) {
+    return { kind: "rejoin", reason: "restarting as a non-voting member to load new files" };
+  }
+  if (snapshot.probes.get(self)?.serving === true) return { kind: "keep" };
+  if (!server.config?.servers.some((member) => member.id === id)) {
+    return { kind: "rejoin", reason: "its server was left out of a newer membership and cannot serve" };
+  }
+  if (JSON.stringify(participantIds(server.config)) !== JSON.stringify(participantIds(committed))) {
+    return { kind: "rejoin", reason: "its server started from voters that are no longer the committed ones" };
+  }
+  return { kind: "keep" };
+}
+
 export type ReconfigStep =
   | { readonly kind: "add"; readonly unit: string; readonly server: ServerSpec; readonly fromConfig: bigint }
   | {
@@ -136,7 +180,12 @@ export type ReconfigStep =
       readonly serverId: number;
       readonly fromConfig: bigint;
     }
-  | { readonly kind: "none"; readonly reason: string };
+  | {
+      readonly kind: "none";
+      readonly reason: string;
+      /** The leader waits for the workload (a started joiner to serve), which causes no hook. */
+      readonly transient?: boolean;
+    };
 
 function participantIds(config: EnsembleConfig): number[] {
   return config.servers.filter((server) => server.role === "participant").map((server) => server.id);
@@ -196,6 +245,7 @@ export function nextReconfig(snapshot: ClusterSnapshot): ReconfigStep {
     return {
       kind: "none",
       reason: `waiting for ${candidates.map((unit) => unit.name).join(", ")} to sync before adding`,
+      transient: true,
     };
   }
   return { kind: "none", reason: "membership matches the units" };
@@ -205,7 +255,12 @@ export type RestartGrant =
   | { readonly kind: "keep"; readonly unit: string }
   | { readonly kind: "grant"; readonly unit: string }
   | { readonly kind: "clear" }
-  | { readonly kind: "none"; readonly reason: string };
+  | {
+      readonly kind: "none";
+      readonly reason: string;
+      /** Waiting for members to serve again, which causes no hook. */
+      readonly transient?: boolean;
+    };
 
 /** True when every committed participant answers srvr as a serving leader or follower. */
 export function ensembleHealthy(snapshot: ClusterSnapshot): boolean {
@@ -240,7 +295,11 @@ export function nextRestartGrant(snapshot: ClusterSnapshot): RestartGrant {
   // unit at a time, since it cannot make an outage worse.
   const anyServing = [...snapshot.probes.values()].some((probe) => probe.serving);
   if (snapshot.committed ? !ensembleHealthy(snapshot) : anyServing) {
-    return { kind: "none", reason: "waiting for every member to serve before the next restart" };
+    return {
+      kind: "none",
+      reason: "waiting for every member to serve before the next restart",
+      transient: true,
+    };
   }
   const zkLeader = [...snapshot.probes.entries()].find(([, probe]) => probe.mode === "leader")?.[0];
   const ordered = [...requests].sort(

@@ -44,17 +44,29 @@ export async function localMembership(address: string): Promise<EnsembleConfig |
 export async function waitUntilServing(
   address: string,
   timeoutMs: number,
-  stillRunning: () => boolean,
+  checks: {
+    /** Whether the service still runs. */
+    readonly stillRunning: () => boolean;
+    /**
+     * True while the server cannot serve as started (a joiner left out of the membership); once it
+     * has been true for `strandedForMs` without the server serving, the wait ends.
+     */
+    readonly stranded?: () => boolean;
+    readonly strandedForMs?: number;
+  },
 ): Promise<ServerProbe> {
   const deadline = Date.now() + timeoutMs;
   let last: ServerProbe = { reachable: false, serving: false, mode: undefined };
   let stoppedPolls = 0;
+  let strandedSince: number | undefined;
   while (Date.now() < deadline) {
     last = await probe(address);
     if (last.serving) return last;
     // A server that keeps exiting will not serve: report it instead of waiting out the timeout.
-    stoppedPolls = stillRunning() ? 0 : stoppedPolls + 1;
+    stoppedPolls = checks.stillRunning() ? 0 : stoppedPolls + 1;
     if (stoppedPolls >= 5) return last;
+    strandedSince = checks.stranded?.() ? (strandedSince ?? Date.now()) : undefined;
+    if (strandedSince !== undefined && Date.now() - strandedSince >= (checks.strandedForMs ?? 0)) return last;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return last;

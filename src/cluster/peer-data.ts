@@ -17,6 +17,11 @@ export const PEER_UNIT_SCHEMA = {
   "restart-request": field.string({ maxLength: 500 }),
   /** Fingerprint of the credentials its running server loaded (credentials.ts). */
   credentials: field.string({ pattern: /^[0-9a-f]{16}$/ }),
+  /**
+   * The committed config version (hex) its server last joined from, written once the joiner serves:
+   * a new value wakes the leader to add it (cluster-plan.ts planRunning, nextReconfig).
+   */
+  "joined-from": field.string({ pattern: /^[0-9a-f]+$/ }),
 } as const;
 
 /** The application bag, written by the Juju leader. */

@@ -12,10 +12,11 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  rmSync,
   writeFileSync,
 } from "node:fs";
 import { dirname } from "node:path";
-import { CONF_DIR, MYID_PATH, type PathSpec, SERVICE_NAME } from "./paths";
+import { CONF_DIR, DATA_DIR, DATA_LOG_DIR, MYID_PATH, type PathSpec, SERVICE_NAME } from "./paths";
 
 export class HostError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -101,6 +102,23 @@ export class Host {
       return readdirSync(CONF_DIR).some((name) => /^zoo\.cfg\.dynamic\.[0-9a-f]+$/.test(name));
     } catch {
       return false;
+    }
+  }
+
+  /**
+   * Before a non-voter rejoins: forgets every membership its server has seen — the versioned dynamic
+   * files, `zoo.cfg.dynamic.next` (the last configuration it saw proposed) and the snapshots and
+   * transaction log holding the reconfigs it replayed — so it starts from the membership the charm
+   * writes, as a new joiner does, instead of from one that leaves it out. Only a server that is not a
+   * committed voter is ever reset: the voters hold every committed transaction, and it syncs them
+   * back from the leader.
+   */
+  forgetMembership(): void {
+    for (const name of readdirSync(CONF_DIR)) {
+      if (/^zoo\.cfg\.dynamic\.([0-9a-f]+|next)$/.test(name)) rmSync(`${CONF_DIR}/${name}`, { force: true });
+    }
+    for (const directory of [DATA_DIR, DATA_LOG_DIR]) {
+      rmSync(`${directory}/version-2`, { recursive: true, force: true });
     }
   }
 

@@ -24,7 +24,7 @@ let controller: Controller;
 const written: string[] = [];
 
 beforeAll(async () => {
-  controller = await newModel();
+  controller = await newModel("1m");
   await deployZookeeper(controller, 3);
   written.push(...(await writeZnodes(controller, "faults", 10)));
 });

@@ -33,14 +33,19 @@ export function packedCharm(): string {
   return CHARM;
 }
 
-export async function newModel(): Promise<Controller> {
+/**
+ * Planned operations (deploy, scaling, config, relations, rotations) must converge through the hooks
+ * they cause, so their models never see update-status (60m, Juju's maximum); fault scenarios may
+ * lean on it at Juju's minimum, "1m".
+ */
+export async function newModel(updateStatusInterval: "60m" | "1m" = "60m"): Promise<Controller> {
   const controller = await Controller.create({
     modelDir: mkdtempSync(join(tmpdir(), "zk-model-")),
     leaseExpiryMs: 2_000,
     retryBaseMs: 1_000,
     retryMaxMs: 10_000,
   });
-  controller.setModelConfig({ "update-status-hook-interval": "20s" });
+  controller.setModelConfig({ "update-status-hook-interval": updateStatusInterval });
   return controller;
 }
 

@@ -14,9 +14,11 @@ import {
   nextReconfig,
   nextRestartGrant,
   type PeerUnit,
+  planRunning,
   planStart,
   type ReconfigStep,
   type RestartGrant,
+  type RunningPlan,
   type ServerProbe,
   type StartPlan,
   serverIdOf,
@@ -139,10 +141,16 @@ const removeGone = (n: number): ReconfigStep => ({
 });
 const noStep = (reason: RegExp): ReconfigStep => ({ kind: "none", reason: expect.stringMatching(reason) });
 
+/** The leader waits for the workload (which causes no hook): it observes again within the hook. */
+const waitingToAdd = (reason: RegExp): ReconfigStep =>
+  ({ ...noStep(reason), transient: true }) as ReconfigStep;
 const grant = (n: number): RestartGrant => ({ kind: "grant", unit: name(n) });
 const keep = (n: number): RestartGrant => ({ kind: "keep", unit: name(n) });
 const clear: RestartGrant = { kind: "clear" };
 const noGrant = (reason: RegExp): RestartGrant => ({ kind: "none", reason: expect.stringMatching(reason) });
+
+const waitingToGrant = (reason: RegExp): RestartGrant =>
+  ({ ...noGrant(reason), transient: true }) as RestartGrant;
 
 /** A healthy 3-voter ensemble with unit 0 as the ZooKeeper leader. */
 const serving3 = { 0: "leader", 1: "follower", 2: "follower" } as const;
@@ -425,7 +433,7 @@ describe("nextReconfig", () => {
         committed: "0",
         probes: { 0: "leader", 1: "not serving" },
       }),
-      decision: noStep(/zookeeper\/1 to sync/),
+      decision: waitingToAdd(/zookeeper\/1 to sync/),
     },
     {
       scenario: "1→3: unit 1 does not answer srvr: wait",
@@ -434,12 +442,12 @@ describe("nextReconfig", () => {
         committed: "0",
         probes: { 0: "leader", 1: "unreachable" },
       }),
-      decision: noStep(/zookeeper\/1 to sync/),
+      decision: waitingToAdd(/zookeeper\/1 to sync/),
     },
     {
       scenario: "1→3: unit 1 was not probed: wait",
       snapshot: given({ units: [started(0), started(1)], committed: "0", probes: { 0: "leader" } }),
-      decision: noStep(/zookeeper\/1 to sync/),
+      decision: waitingToAdd(/zookeeper\/1 to sync/),
     },
     {
       scenario: "1→3: a joiner whose srvr says observer is synced too",
@@ -457,7 +465,7 @@ describe("nextReconfig", () => {
         committed: "0",
         probes: { 0: "leader", 1: "standalone" },
       }),
-      decision: noStep(/zookeeper\/1 to sync/),
+      decision: waitingToAdd(/zookeeper\/1 to sync/),
     },
     {
       scenario: "1→3: a unit that has not started is not a candidate",
@@ -893,7 +901,7 @@ describe("nextRestartGrant", () => {
     {
       scenario: "membership could not be read while a member serves: wait, the read failed",
       snapshot: given({ units: three(requesting(started(2))), probes: serving3 }),
-      decision: noGrant(/every member to serve/),
+      decision: waitingToGrant(/every member to serve/),
     },
     {
       scenario: "nothing serves at all (the ensemble is down): a restart may go ahead",
@@ -935,7 +943,7 @@ describe("nextRestartGrant", () => {
         probes: { ...serving3, 1: "not serving" },
         granted: 1,
       }),
-      decision: noGrant(/every member to serve/),
+      decision: waitingToGrant(/every member to serve/),
     },
     {
       scenario: "a committed participant whose unit is gone blocks the next restart",
@@ -944,7 +952,7 @@ describe("nextRestartGrant", () => {
         committed: "0 1 2",
         probes: { 0: "leader", 1: "follower" },
       }),
-      decision: noGrant(/every member to serve/),
+      decision: waitingToGrant(/every member to serve/),
     },
     {
       scenario: "the previous unit serves again: the next one is granted",
@@ -1029,5 +1037,114 @@ describe("nextRestartGrant", () => {
     },
   ])("$scenario", ({ snapshot, decision }) => {
     expect(nextRestartGrant(snapshot)).toEqual(decision);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// planRunning: a running server that is not a voter — the stranding cases (issue 9)
+// ---------------------------------------------------------------------------------------------
+
+describe("planRunning", () => {
+  const rejoin = (reason: RegExp): RunningPlan => ({ kind: "rejoin", reason: expect.stringMatching(reason) });
+  const keepRunning: RunningPlan = { kind: "keep" };
+
+  it.each<{
+    scenario: string;
+    snapshot: ClusterSnapshot;
+    self: number;
+    /** The membership the unit's own server runs with (its dynamic file), by unit number. */
+    runs: string | undefined;
+    restartNeeded?: boolean;
+    decision: RunningPlan;
+  }>([
+    {
+      scenario: "a voter keeps running (its restarts take a turn)",
+      snapshot: given({ units: [started(0), started(1), started(2)], committed: "0 1 2", probes: serving3 }),
+      self: 1,
+      runs: "0 1 2",
+      restartNeeded: true,
+      decision: keepRunning,
+    },
+    {
+      scenario: "a synced joiner serves (as ZooKeeper does, its file lists only the committed members)",
+      snapshot: given({
+        units: [started(0), started(1), started(2)],
+        committed: "0 1",
+        probes: { 0: "leader", 1: "follower", 2: "follower" },
+      }),
+      self: 2,
+      runs: "0 1",
+      decision: keepRunning,
+    },
+    {
+      scenario:
+        "stale read: unit 2 started from {0} while the leader added unit 1; its server learned {0,1} without itself",
+      snapshot: given({
+        units: [started(0), started(1), started(2)],
+        committed: "0 1",
+        probes: { 0: "leader", 1: "follower", 2: "not serving" },
+      }),
+      self: 2,
+      runs: "0 1",
+      decision: rejoin(/left out of a newer membership/),
+    },
+    {
+      scenario: "a member removed behind the charm's back (its server learned the removal) rejoins",
+      snapshot: given({
+        units: [started(0), started(1), started(2)],
+        committed: "0 1",
+        probes: { 0: "leader", 1: "follower", 2: "not serving" },
+      }),
+      self: 2,
+      runs: "0 1",
+      decision: rejoin(/left out of a newer membership/),
+    },
+    {
+      scenario: "a joiner whose starting voters were removed while it started cannot find a leader: rejoin",
+      snapshot: given({
+        units: [started(0), started(2), started(3)],
+        committed: "0 2",
+        probes: { 0: "leader", 2: "follower", 3: "not serving" },
+      }),
+      self: 3,
+      runs: "0 1 3:observer",
+      decision: rejoin(/no longer the committed ones/),
+    },
+    {
+      scenario: "a joiner still starting with the committed voters is left to come up",
+      snapshot: given({
+        units: [started(0), started(1), started(2)],
+        committed: "0 1",
+        probes: { 0: "leader", 1: "follower", 2: "not serving" },
+      }),
+      self: 2,
+      runs: "0 1 2:observer",
+      decision: keepRunning,
+    },
+    {
+      scenario: "a joiner that must restart (new files) rejoins from the fresh membership, without a turn",
+      snapshot: given({
+        units: [started(0), started(1), started(2)],
+        committed: "0 1",
+        probes: { 0: "leader", 1: "follower", 2: "observer" },
+      }),
+      self: 2,
+      runs: "0 1 2:observer",
+      restartNeeded: true,
+      decision: rejoin(/new files/),
+    },
+    {
+      scenario: "with the committed membership unknown nothing is decided",
+      snapshot: given({ units: [started(0), started(1), started(2)], probes: { 2: "not serving" } }),
+      self: 2,
+      runs: "0 1",
+      decision: keepRunning,
+    },
+  ])("$scenario", ({ snapshot, self, runs, restartNeeded, decision }) => {
+    const server = {
+      config: runs === undefined ? undefined : ensemble(runs),
+      restartNeeded: restartNeeded ?? false,
+    };
+    expect(planRunning(snapshot, name(self), server)).toEqual(decision);
   });
 });
