@@ -144,7 +144,6 @@ export class FloorEnsemble {
           syncLimit: 2,
           autopurgeSnapRetainCount: 3,
           autopurgePurgeInterval: 1,
-          unitIp: this.ip(id),
           superDigest: digest,
         }),
       ),

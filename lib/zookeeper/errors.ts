@@ -132,6 +132,11 @@ export class ReconfigDisabledError extends ZooKeeperError {}
  * authenticate before its first request; the server closed the session (notes §1.5 item 9).
  */
 export class SessionClosedRequireAuthError extends ZooKeeperError {}
+/**
+ * -125: a create or write would take a subtree past its hard quota (`countHardLimit`,
+ * `byteHardLimit`), refused because the server runs with `zookeeper.enforceQuota` (ZooKeeper >= 3.7).
+ */
+export class QuotaExceededError extends ZooKeeperError {}
 /** The manager was closed before or while the call ran. The request was not sent. */
 export class ClientClosedError extends ZooKeeperError {}
 /** A four-letter word was refused because it is not in `4lw.commands.whitelist` (notes §3.9). */
@@ -157,6 +162,7 @@ const CLASS_BY_CODE: ReadonlyMap<number, ErrorClass> = new Map<number, ErrorClas
   [ZooKeeperErrorCode.BAD_ARGUMENTS, BadArgumentsError],
   [ZooKeeperErrorCode.RECONFIG_DISABLED, ReconfigDisabledError],
   [ZooKeeperErrorCode.SESSION_CLOSED_REQUIRE_SASL_AUTH, SessionClosedRequireAuthError],
+  [ZooKeeperErrorCode.QUOTA_EXCEEDED, QuotaExceededError],
 ]);
 
 /**

@@ -54,6 +54,7 @@ export {
   NotEmptyError,
   ParseError,
   ProbeError,
+  QuotaExceededError,
   ReconfigDisabledError,
   ReconfigInProgressError,
   SessionClosedRequireAuthError,

@@ -75,18 +75,23 @@ export function readClients(hook: Hook): ClientView {
   return { parsed: resolved, accepted, relations };
 }
 
-/** The client passwords the credentials should hold: one per accepted relation, others dropped. */
+/**
+ * The client passwords the credentials should hold: one per related client application, whatever
+ * its request says. A request that changes, is refused or carries a stray bad key never revokes
+ * working credentials, and never changes the servers' SASL users: only relating and unrelating do,
+ * so only they roll the ensemble.
+ */
 export function clientPasswords(credentials: Credentials, view: ClientView): Map<number, string> {
   const passwords = new Map<number, string>();
-  for (const request of view.accepted) {
-    passwords.set(request.relationId, credentials.clients.get(request.relationId) ?? generatePassword());
+  for (const relationId of [...view.relations.keys()].sort((a, b) => a - b)) {
+    passwords.set(relationId, credentials.clients.get(relationId) ?? generatePassword());
   }
   return passwords;
 }
 
-function aclFor(request: ClientRequest, password: string): Acl[] {
-  const username = clientUsername(request.relationId);
-  return [saslAcl(username, request.perms), digestAcl(username, password, request.perms)];
+function aclFor(relationId: number, password: string, perms: string): Acl[] {
+  const username = clientUsername(relationId);
+  return [saslAcl(username, perms), digestAcl(username, password, perms)];
 }
 
 export function parseGranted(raw: string | undefined): Record<string, GrantedClient> {
@@ -99,61 +104,189 @@ export function parseGranted(raw: string | undefined): Record<string, GrantedCli
   }
 }
 
+/** ZooKeeper's quota subtree (`Quotas.quotaZookeeper`) and its per-path node names. */
+const QUOTA_ROOT = "/zookeeper/quota";
+const QUOTA_LIMITS = "zookeeper_limits";
+const QUOTA_STATS = "zookeeper_stats";
+
+/** The hard limits each client's chroot gets (config `client-quota-bytes`, `client-quota-znodes`). */
+export interface QuotaLimits {
+  /** Data bytes under the chroot; 0: no limit. */
+  readonly bytes: number;
+  /** Znodes under the chroot, itself included; 0: no limit. */
+  readonly znodes: number;
+}
+
+export interface AclPolicy {
+  readonly superAcl: Acl;
+  readonly quota: QuotaLimits;
+}
+
 /**
- * ZooKeeper creates `/` open to everyone (world:anyone cdrwa): any client could create top-level
- * znodes or delete another client's empty chroot. Clients work inside their chroots, so `/` is made
- * readable only; the super user is not bound by ACLs.
+ * The ACLs the leader asserts on ZooKeeper's own znodes, every pass. ZooKeeper creates
+ * `/zookeeper` and `/zookeeper/quota` open to everyone, and its digest scheme accepts any made-up
+ * identity (`digest evil:evil` counts as authenticated for `enforce.auth`), so without this anyone
+ * could fill `/zookeeper` until every server runs out of heap, or take it over with setAcl.
+ * - `/zookeeper`, `/zookeeper/quota`: the super user only (ZooKeeper never checks a parent's ACL to
+ *   read a child, so clients still read `/zookeeper/config`).
+ * - `/zookeeper/config`: readable by everyone, as ZooKeeper creates it (Curator's EnsembleTracker
+ *   reads it); only reconfig changes it, and only the super user may reconfig.
+ * `/` and the parents of chroots are set by applyAcls.
  */
-export async function secureRoot(zk: ZooKeeperManager): Promise<void> {
-  const wanted = [worldAcl("r")];
-  const { acl } = await zk.getACL("/");
-  if (!sameAcls(acl, wanted)) await zk.setACL("/", wanted);
+export function treeAcls(superAcl: Acl): ReadonlyMap<string, Acl[]> {
+  return new Map([
+    ["/zookeeper", [superAcl]],
+    [QUOTA_ROOT, [superAcl]],
+    ["/zookeeper/config", [worldAcl("r")]],
+  ]);
 }
 
-/** True when applyAcls has something to do: a new or changed client, or a gone one to clean up. */
-export function aclWorkPending(view: ClientView, granted: Readonly<Record<string, GrantedClient>>): boolean {
-  const changed = view.accepted.some((request) => {
-    const previous = granted[String(request.relationId)];
-    return previous?.chroot !== request.chroot || previous.perms !== request.perms;
-  });
-  const live = new Set(view.accepted.map((request) => String(request.relationId)));
-  return changed || Object.keys(granted).some((key) => !live.has(key));
+/** Sets each znode's ACL where it differs; returns what it had to repair. */
+export async function secureTree(
+  zk: ZooKeeperManager,
+  wanted: ReadonlyMap<string, readonly Acl[]>,
+): Promise<string[]> {
+  const repaired: string[] = [];
+  for (const [path, acl] of wanted) {
+    if (await setAclIfDifferent(zk, path, acl)) repaired.push(`${path}: ACL restored`);
+  }
+  return repaired;
+}
+
+async function setAclIfDifferent(zk: ZooKeeperManager, path: string, acl: readonly Acl[]): Promise<boolean> {
+  const current = await zk.getACL(path);
+  if (sameAcls(current.acl, acl)) return false;
+  await zk.setACL(path, acl);
+  return true;
+}
+
+/** `/a/b/c` → `["/", "/a", "/a/b"]`. */
+function ancestorsOf(path: string): string[] {
+  const parts = path.split("/").filter(Boolean);
+  return ["/", ...parts.slice(0, -1).map((_, index) => `/${parts.slice(0, index + 1).join("/")}`)];
 }
 
 /**
- * Creates each accepted client's chroot with its ACL (applied to every existing child), and resets
- * the ACL of chroots whose relation is gone to the super user only: their data stays (documented),
- * and a later relation asking for the same chroot gets access again.
+ * The ACL of `/` and of every parent of a served chroot: the super user, plus CREATE — and nothing
+ * else — on a chroot's direct parent for that chroot's client. Kafka makes sure its chroot exists by
+ * creating it from a session without the chroot, and ZooKeeper checks CREATE on the parent before it
+ * answers NodeExists, so without it a broker cannot start. No READ, so no client lists the other
+ * tenants; no DELETE, so no client can remove another's chroot and recreate it for itself.
+ */
+function parentAcls(
+  served: readonly { readonly relationId: number; readonly chroot: string }[],
+  credentials: Credentials,
+  superAcl: Acl,
+): Map<string, Acl[]> {
+  const parents = new Map<string, Acl[]>([["/", [superAcl]]]);
+  for (const client of served) {
+    const ancestors = ancestorsOf(client.chroot);
+    for (const parent of ancestors) if (!parents.has(parent)) parents.set(parent, [superAcl]);
+    const password = credentials.clients.get(client.relationId);
+    if (password) parents.get(ancestors.at(-1)!)!.push(...aclFor(client.relationId, password, "c"));
+  }
+  return parents;
+}
+
+/**
+ * ZooKeeper's hard quota for `chroot` (ZooKeeper >= 3.7, enforced with `zookeeper.enforceQuota`):
+ * `zookeeper_limits` holds the limits in StatsTrack's form, and creating `zookeeper_stats` after it
+ * makes the server count what the subtree already holds. Both are the super user's alone.
+ */
+async function ensureQuota(zk: ZooKeeperManager, chroot: string, policy: AclPolicy): Promise<void> {
+  const { bytes, znodes } = policy.quota;
+  if (bytes === 0 && znodes === 0) {
+    await removeQuota(zk, chroot);
+    return;
+  }
+  const base = `${QUOTA_ROOT}${chroot}`;
+  const acl = [policy.superAcl];
+  // StatsTrack.toString: count and bytes first (no soft limit: -1), the extra `=` the pre-3.7
+  // parser needs, then the other keys sorted.
+  const limits = `count=-1,bytes=-1=;byteHardLimit=${bytes || -1};countHardLimit=${znodes || -1}`;
+  await zk.ensurePath(base, { acl });
+  const limitsPath = `${base}/${QUOTA_LIMITS}`;
+  if (!(await zk.exists(limitsPath))) await zk.create(limitsPath, limits, { acl });
+  else if ((await zk.getData(limitsPath)).data.toString() !== limits) await zk.setData(limitsPath, limits);
+  const statsPath = `${base}/${QUOTA_STATS}`;
+  if (!(await zk.exists(statsPath))) await zk.create(statsPath, "count=0,bytes=0", { acl });
+}
+
+async function removeQuota(zk: ZooKeeperManager, chroot: string): Promise<void> {
+  for (const name of [QUOTA_STATS, QUOTA_LIMITS]) {
+    const path = `${QUOTA_ROOT}${chroot}/${name}`;
+    if (await zk.exists(path)) await zk.delete(path);
+  }
+}
+
+export interface AclOutcome {
+  /** What the leader now serves, by relation id (peer app data `clients`). */
+  readonly granted: Record<string, GrantedClient>;
+  /** Tampering found and undone (a chroot deleted, an ACL changed), for the log. */
+  readonly repaired: readonly string[];
+}
+
+/**
+ * Asserted on every pass, so tampering is undone at the next hook: each accepted client's chroot
+ * exists with its ACL (for that user only, applied to every existing child when it changes), its
+ * parents belong to the super user (a client needs no rights on them, and must have none: with
+ * delete on a shared parent one client could remove another's empty chroot and recreate it for
+ * itself), and its hard quota is set. A chroot whose relation is gone or moved keeps its data
+ * (documented), with its ACL reset to the super user only and its quota removed; a later relation
+ * asking for the same chroot gets access again.
  */
 export async function applyAcls(
   zk: ZooKeeperManager,
   view: ClientView,
   credentials: Credentials,
   granted: Readonly<Record<string, GrantedClient>>,
-  superAcl: Acl,
-): Promise<Record<string, GrantedClient>> {
+  policy: AclPolicy,
+): Promise<AclOutcome> {
+  const superOnly = [policy.superAcl];
   const next: Record<string, GrantedClient> = {};
+  const repaired: string[] = [];
   for (const request of view.accepted) {
     const key = String(request.relationId);
     const previous = granted[key];
     const password = credentials.clients.get(request.relationId);
     if (!password) continue;
-    if (previous?.chroot !== request.chroot || previous.perms !== request.perms) {
-      await zk.ensurePath(request.chroot, { acl: aclFor(request, password) });
-      await zk.setACLRecursive(request.chroot, aclFor(request, password));
-      if (previous && previous.chroot !== request.chroot) await resetAcl(zk, previous.chroot, superAcl);
+    const acl = aclFor(request.relationId, password, request.perms);
+    for (const parent of ancestorsOf(request.chroot)) {
+      if (!(await zk.exists(parent))) await zk.ensurePath(parent, { acl: superOnly });
     }
+    const served = previous?.chroot === request.chroot && previous.perms === request.perms;
+    if (!(await zk.exists(request.chroot))) {
+      await zk.ensurePath(request.chroot, { acl });
+      if (served) repaired.push(`${request.chroot}: deleted; recreated for relation ${key}`);
+    } else if (!served) {
+      await zk.setACLRecursive(request.chroot, acl);
+    } else if (!sameAcls((await zk.getACL(request.chroot)).acl, acl)) {
+      await zk.setACLRecursive(request.chroot, acl);
+      repaired.push(`${request.chroot}: ACL restored for relation ${key}`);
+    }
+    await ensureQuota(zk, request.chroot, policy);
     next[key] = { ...previous, chroot: request.chroot, perms: request.perms };
   }
-  for (const [key, previous] of Object.entries(granted)) {
-    if (next[key] || Object.values(next).some((client) => client.chroot === previous.chroot)) continue;
-    await resetAcl(zk, previous.chroot, superAcl);
+  // A relation whose request is now refused or incomplete keeps what it was granted until the
+  // request is fixed or the relation goes: a stray bad key never revokes working access.
+  for (const relationId of view.relations.keys()) {
+    const key = String(relationId);
+    if (!next[key] && granted[key]) next[key] = granted[key];
   }
-  return next;
-}
-
-async function resetAcl(zk: ZooKeeperManager, chroot: string, superAcl: Acl): Promise<void> {
-  if (await zk.exists(chroot)) await zk.setACLRecursive(chroot, [superAcl]);
+  const servedClients = Object.entries(next).map(([key, client]) => ({
+    relationId: Number(key),
+    chroot: client.chroot,
+  }));
+  for (const [parent, acl] of parentAcls(servedClients, credentials, policy.superAcl)) {
+    await setAclIfDifferent(zk, parent, acl);
+  }
+  const served = new Set(servedClients.map((client) => client.chroot));
+  for (const previous of Object.values(granted)) {
+    if (served.has(previous.chroot)) continue;
+    if (await zk.exists(previous.chroot)) await zk.setACLRecursive(previous.chroot, superOnly);
+    await removeQuota(zk, previous.chroot);
+  }
+  return { granted: next, repaired };
 }
 
 function endpointsOf(config: EnsembleConfig): string[] {
@@ -181,12 +314,14 @@ export function publish(
     const relation = view.relations.get(relationId);
     if (!relation) continue;
     if (item.kind !== "request") {
+      // What a relation was served stays published while its request is refused or incomplete.
+      const servedBefore = granted[String(relationId)] !== undefined;
       if (item.kind === "refused") {
         hook.log.warn({ relation: relationId, app: item.app }, `refused client request: ${item.reason}`);
         hook.reportApp({ name: "blocked", message: `relation ${relationId} (${item.app}): ${item.reason}` });
         hook.report({ name: "blocked", message: `client ${item.app} refused: ${item.reason}` });
       }
-      relation.setLocalAppData(CLIENT_DATA_SCHEMA, NOTHING_PUBLISHED);
+      if (!servedBefore) relation.setLocalAppData(CLIENT_DATA_SCHEMA, NOTHING_PUBLISHED);
       continue;
     }
     const request = item.request;

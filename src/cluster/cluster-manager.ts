@@ -9,7 +9,6 @@ import { type EnsembleConfig, parseEnsembleConfig } from "../../lib/zookeeper";
 import { digestAcl, digestCredential } from "../../lib/zookeeper/acl";
 import { findServer, formatServers, participants } from "../../lib/zookeeper/ensemble-config";
 import {
-  aclWorkPending,
   applyAcls,
   type ClientView,
   clientPasswords,
@@ -18,7 +17,8 @@ import {
   publish,
   readClients,
   removeClientSecrets,
-  secureRoot,
+  secureTree,
+  treeAcls,
 } from "../clients/client-provider";
 import {
   CHARM_CONFIG_SPEC,
@@ -183,7 +183,6 @@ export class ClusterManager {
 
   private desiredFiles(
     config: CharmConfig,
-    address: string,
     credentials: Credentials,
     phase: SyncRotationPhase | undefined,
   ): DesiredFiles {
@@ -193,7 +192,6 @@ export class ClusterManager {
       syncLimit: config["sync-limit"],
       autopurgeSnapRetainCount: config["autopurge-snap-retain-count"],
       autopurgePurgeInterval: config["autopurge-purge-interval"],
-      unitIp: address,
       superDigest: digestCredential(SUPER_USER, credentials.super).split(":")[1]!,
     });
     const quorum = quorumJaas(credentials, phase);
@@ -363,7 +361,6 @@ export class ClusterManager {
   async reconcile(): Promise<void> {
     this.state = loadLocalState(this.host);
     if (this.hook.context.kind === "update-status" && (await this.stillSettled())) return;
-    if (this.hook.context.kind === "leader-elected") this.state = { ...this.state, rootSecured: false };
     this.settled = undefined;
     const waitUntil = Date.now() + TRANSIENT_WAIT_MS;
     for (let pass = 0; ; ) {
@@ -488,7 +485,7 @@ export class ClusterManager {
     // Juju shows this hook's own secret changes only after it commits: later passes use these.
     this.credentials = credentials;
 
-    const files = config && address ? this.desiredFiles(config, address, credentials, phase) : undefined;
+    const files = config && address ? this.desiredFiles(config, credentials, phase) : undefined;
     if (files && !departing) this.writeFiles(files);
 
     const addresses = new Map(units.filter((unit) => unit.address).map((unit) => [unit.name, unit.address!]));
@@ -524,7 +521,7 @@ export class ClusterManager {
     if (this.model.isLeader) await this.lead(peers, snapshot, admin);
     const current = this.model.isLeader ? { ...snapshot, ...this.leaderUpdates(peers) } : snapshot;
     if (this.model.isLeader) this.reportVoters(current);
-    if (clients && admin && committed) {
+    if (clients && admin && committed && config) {
       await this.serveClients(
         peers,
         clients,
@@ -532,6 +529,7 @@ export class ClusterManager {
         current,
         admin,
         credentialsFingerprint(credentials, phase),
+        config,
       );
     }
 
@@ -571,9 +569,10 @@ export class ClusterManager {
   }
 
   /**
-   * Juju leader: chroots and ACLs for every served client, connection data published once every
-   * server runs the client users (their SASL logins then work on every member), cleanup of gone
-   * clients (ACL reset to super only, secrets removed).
+   * Juju leader: ZooKeeper's own znodes and `/` locked down, chroots, ACLs and quotas for every
+   * served client — asserted on every pass, so tampering is undone by the next hook — connection
+   * data published once every server runs the client users (their SASL logins then work on every
+   * member), and cleanup of gone clients (ACL reset to super only, secrets removed).
    */
   private async serveClients(
     peers: Relation,
@@ -582,23 +581,29 @@ export class ClusterManager {
     snapshot: ClusterSnapshot,
     admin: Admin,
     fingerprint: string,
+    config: CharmConfig,
   ): Promise<void> {
     const granted = parseGranted(peers.localAppData(PEER_APP_SCHEMA).data.clients);
-    const superAcl = digestAcl(SUPER_USER, credentials.super, "cdrwa");
-    let next: Record<string, GrantedClient> = granted;
-    // A session only when there is ACL work: the root not yet secured by this leader, or a client
-    // whose chroot, permissions or presence changed.
-    if (!this.state.rootSecured || aclWorkPending(clients, granted)) {
-      try {
-        next = await withSession(admin, async (zk) => {
-          await secureRoot(zk);
-          return applyAcls(zk, clients, credentials, granted, superAcl);
-        });
-        this.state = { ...this.state, rootSecured: true };
-      } catch (error) {
-        this.log.warn({ error: String(error) }, "could not apply client ACLs; will retry");
-        return;
-      }
+    const policy = {
+      superAcl: digestAcl(SUPER_USER, credentials.super, "cdrwa"),
+      quota: { bytes: config["client-quota-bytes"], znodes: config["client-quota-znodes"] },
+    };
+    let next: Record<string, GrantedClient>;
+    try {
+      const outcome = await withSession(admin, async (zk) => {
+        const tree = await secureTree(zk, treeAcls(policy.superAcl));
+        const acls = await applyAcls(zk, clients, credentials, granted, policy);
+        return { ...acls, repaired: [...tree, ...acls.repaired] };
+      });
+      for (const repair of outcome.repaired)
+        this.log.warn({ repair }, "undid a change made behind the charm's back");
+      next = outcome.granted;
+    } catch (error) {
+      this.log.warn({ error: String(error) }, "could not apply client ACLs; will retry");
+      this.reportTransient(
+        `client ACLs not applied yet: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      return;
     }
     const ready =
       ensembleHealthy(snapshot) &&

@@ -194,7 +194,8 @@ function participantIds(config: EnsembleConfig): number[] {
 /**
  * Leader: the one membership change to make now. Repairs come first (a member whose unit is gone or
  * dying is removed — followers before the ZooKeeper leader, to spare an election), then one voter is
- * added: the lowest-numbered started unit whose server serves as a non-voting follower.
+ * added: the lowest-numbered live unit that is not a voter, once its server serves as a non-voting
+ * follower (never a higher one before it).
  */
 export function nextReconfig(snapshot: ClusterSnapshot): ReconfigStep {
   const committed = snapshot.committed;
@@ -226,27 +227,27 @@ export function nextReconfig(snapshot: ClusterSnapshot): ReconfigStep {
     }
   }
 
-  const candidates = snapshot.units
-    .filter(hasAddress)
-    .filter((unit) => unit.started && !unit.dying && !voters.includes(serverIdOf(unit.name)))
-    .sort(byNumber);
-  for (const unit of candidates) {
-    const probe = snapshot.probes.get(unit.name);
+  // Voters are added strictly in unit order, never skipping a live unit that is not a voter yet:
+  // a joiner whose server id is below that of a voter added before it never finds the leader (it
+  // stays LOOKING — seen in the issue-9 race as units 0 and 2 voting while unit 1 was stranded).
+  // Unit numbers are never reused, so a new unit's id is above every existing voter's.
+  const next = snapshot.units
+    .filter((unit) => !unit.dying && !voters.includes(serverIdOf(unit.name)))
+    .sort(byNumber)[0];
+  if (next) {
+    if (!hasAddress(next) || !next.started) {
+      return { kind: "none", reason: `waiting for ${next.name} to start its server before adding it` };
+    }
+    const probe = snapshot.probes.get(next.name);
     if (probe?.serving && (probe.mode === "follower" || probe.mode === "observer")) {
       return {
         kind: "add",
-        unit: unit.name,
-        server: serverSpecOf(unit, "participant"),
+        unit: next.name,
+        server: serverSpecOf(next, "participant"),
         fromConfig: committed.version,
       };
     }
-  }
-  if (candidates.length > 0) {
-    return {
-      kind: "none",
-      reason: `waiting for ${candidates.map((unit) => unit.name).join(", ")} to sync before adding`,
-      transient: true,
-    };
+    return { kind: "none", reason: `waiting for ${next.name} to sync before adding`, transient: true };
   }
   return { kind: "none", reason: "membership matches the units" };
 }

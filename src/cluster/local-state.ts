@@ -25,8 +25,6 @@ export interface LocalState {
   readonly address?: string;
   /** Set by a full reconcile that found everything in order; cleared by one that did not. */
   readonly settled?: SettledEnsemble;
-  /** The Juju leader made `/` read-only (re-checked when leadership is gained). */
-  readonly rootSecured?: boolean;
 }
 
 export function loadLocalState(host: Host): LocalState {

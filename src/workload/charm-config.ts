@@ -41,6 +41,8 @@ export type CharmConfigSpec = {
   readonly "autopurge-snap-retain-count": IntOption;
   readonly "autopurge-purge-interval": IntOption;
   readonly "heap-size-mb": IntOption;
+  readonly "client-quota-bytes": IntOption;
+  readonly "client-quota-znodes": IntOption;
 };
 
 export const CHARM_CONFIG_SPEC: CharmConfigSpec = {
@@ -106,9 +108,29 @@ export const CHARM_CONFIG_SPEC: CharmConfigSpec = {
       "JVM heap in MiB, used for both -Xms and -Xmx. ZooKeeper keeps the whole data tree in memory; size " +
       "it to the data set plus headroom. Between 128 and 65536.",
     // Without an explicit -Xmx the JVM takes 1/4 of RAM per server (zookeeper-notes §4). 128 MiB is the
-    // smallest heap that comfortably holds the server, Jetty (AdminServer) and a modest data tree;
+    // smallest heap that comfortably holds the server and a modest data tree;
     // 64 GiB is beyond any sane ZooKeeper tree and catches a typo'd extra digit.
     check: intBetween(128, 65_536, "MiB"),
+  },
+  // One client must not be able to fill every server's heap (ZooKeeper keeps the whole tree in
+  // memory): 64 MiB of data and 100 000 znodes hold any Kafka 3.x, Solr or HBase metadata tree.
+  "client-quota-bytes": {
+    type: "int",
+    default: 67_108_864,
+    description:
+      "Hard quota on the data bytes under each client's chroot (ZooKeeper counts znode data, not names), " +
+      "enforced by ZooKeeper; a write past it fails with QuotaExceeded and the ensemble is unharmed. " +
+      "Keep heap-size-mb above the sum over clients. 0 turns the byte quota off. Between 0 and 17179869184 (16 GiB).",
+    check: intBetween(0, 17_179_869_184, "bytes"),
+  },
+  "client-quota-znodes": {
+    type: "int",
+    default: 100_000,
+    description:
+      "Hard quota on the number of znodes under each client's chroot (the chroot itself included), " +
+      "enforced by ZooKeeper; a create past it fails with QuotaExceeded. 0 turns the count quota off. " +
+      "Between 0 and 100000000.",
+    check: intBetween(0, 100_000_000),
   },
 };
 

@@ -12,8 +12,6 @@ import { JAAS_PATH, LOG_DIR, LOG4J_PROPERTIES_PATH, SUPER_USER } from "./paths";
  */
 const SERVER_JARS = [
   "/usr/share/java/zookeeper.jar",
-  // javax.servlet: without it the AdminServer silently does not start (NoClassDefFoundError, §3.9).
-  "/usr/share/java/servlet-api.jar",
   // Netty TLS: without them the quorum listener thread dies on TLS (ByteToMessageDecoder, §3.8).
   "/usr/share/java/netty-codec.jar",
   "/usr/share/java/netty-resolver.jar",
@@ -54,5 +52,9 @@ export function jvmFlags(input: JvmFlagsInput): string[] {
     // A JVM out of memory is in an unknown state; exit and let systemd's Restart=on-failure start a
     // clean one rather than keep a member that answers ruok but cannot serve.
     "-XX:+ExitOnOutOfMemoryError",
+    // Hard quotas (ZooKeeper >= 3.7): a create or write beyond a chroot's countHardLimit or
+    // byteHardLimit fails with QuotaExceeded, so one client cannot exhaust every server's heap.
+    // A JVM flag, not a zoo.cfg key: ZooKeeperServer reads it once, when the class loads.
+    "-Dzookeeper.enforceQuota=true",
   ];
 }

@@ -41,7 +41,6 @@ export const PORTS = {
   client: 2181,
   quorum: 2888,
   election: 3888,
-  admin: 8080,
 } as const;
 
 /** The system user and group the Debian `zookeeper` package creates; the JVM runs as them. */

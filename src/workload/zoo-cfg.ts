@@ -8,14 +8,7 @@
  * `QuorumPeerConfig.editStaticConfig` in 3.8). So the charm renders only static keys, compares
  * semantically, and never overwrites ZooKeeper's `dynamicConfigFile`.
  */
-import {
-  DATA_DIR,
-  DATA_LOG_DIR,
-  INITIAL_DYNAMIC_CONFIG_PATH,
-  PORTS,
-  SUPER_USER,
-  ZOO_CFG_PATH,
-} from "./paths";
+import { DATA_DIR, DATA_LOG_DIR, INITIAL_DYNAMIC_CONFIG_PATH, SUPER_USER, ZOO_CFG_PATH } from "./paths";
 
 export interface ZooCfgInput {
   readonly tickTime: number;
@@ -23,8 +16,6 @@ export interface ZooCfgInput {
   readonly syncLimit: number;
   readonly autopurgeSnapRetainCount: number;
   readonly autopurgePurgeInterval: number;
-  /** This unit's address: the AdminServer binds to it, so units sharing a host do not collide. */
-  readonly unitIp: string;
   /**
    * base64(sha1("super:<password>")), WITHOUT the `super:` prefix (zookeeper-notes §3.2); computed
    * by the caller so this module stays free of crypto and secrets.
@@ -79,10 +70,11 @@ export function renderZooCfg(input: ZooCfgInput): string {
     ["autopurge.purgeInterval", input.autopurgePurgeInterval],
     // srvr/mntr tell serving and sync state, ruok only liveness, conf the membership (notes §3.9).
     ["4lw.commands.whitelist", "srvr,mntr,ruok,conf"],
-    // The AdminServer's JSON commands; it needs servlet-api on the classpath (jvm.ts, notes §3.9).
-    ["admin.enableServer", true],
-    ["admin.serverAddress", input.unitIp],
-    ["admin.serverPort", PORTS.admin],
+    // No AdminServer. ZooKeeper 3.8's has no authentication: any caller could read
+    // `system_properties` (which holds the super digest, since zoo.cfg keys become system
+    // properties), list sessions, watches and client addresses, and call mutating commands. The
+    // charm needs none of it: srvr, mntr and conf above tell serving, sync and membership.
+    ["admin.enableServer", false],
     // Quorum SASL DIGEST-MD5 between servers, JAAS sections QuorumServer/QuorumLearner (notes §3.7).
     ["quorum.auth.enableSasl", true],
     ["quorum.auth.learnerRequireSasl", true],

@@ -46,11 +46,23 @@ async function check(conn: Connection, unit: string): Promise<{ inside: string; 
     if (await zk.exists(path)) await zk.setData(path, unit);
     else await zk.create(path, unit, { acl: [{ scheme: "auth", id: "", perms: "cdrwa" }] });
     const read = (await zk.getData(path)).data.toString();
+    // Outside its chroot a client may neither list the other tenants nor write to `/` (it may only
+    // create children of its chroot's parent, which Kafka needs to check its chroot exists).
     let outside = "allowed";
     try {
-      await zk.create(`/outside-${unit.replace("/", "-")}-${Date.now()}`, "x");
+      await zk.getChildren("/");
     } catch (error) {
       outside = error instanceof NoAuthError ? "denied" : `error: ${String(error)}`;
+    }
+    if (outside === "denied") {
+      await zk.setData("/", "x").then(
+        () => {
+          outside = "allowed";
+        },
+        (error: unknown) => {
+          if (!(error instanceof NoAuthError)) outside = `error: ${String(error)}`;
+        },
+      );
     }
     return { inside: read === unit ? "ok" : `read ${read}`, outside };
   } finally {

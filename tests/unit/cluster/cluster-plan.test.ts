@@ -468,9 +468,9 @@ describe("nextReconfig", () => {
       decision: waitingToAdd(/zookeeper\/1 to sync/),
     },
     {
-      scenario: "1→3: a unit that has not started is not a candidate",
+      scenario: "1→3: a unit that has not started is waited for (its `started` wakes the leader)",
       snapshot: given({ units: [started(0), fresh(1)], committed: "0", probes: { 0: "leader" } }),
-      decision: noStep(/membership matches/),
+      decision: noStep(/zookeeper\/1 to start its server/),
     },
     {
       scenario: "1→3: unit 2 is added after unit 1",
@@ -506,13 +506,24 @@ describe("nextReconfig", () => {
       decision: add(4),
     },
     {
-      scenario: "3→5: the lower joiner is not synced yet: the synced one is not blocked behind it",
+      scenario:
+        "3→5: the lower joiner is not synced yet: the higher one waits (a joiner below a voter's id is stranded)",
       snapshot: given({
         units: [started(0), started(1), started(2), started(3), started(4)],
         committed: "0 1 2",
         probes: { ...serving3, 3: "not serving", 4: "follower" },
       }),
-      decision: add(4),
+      decision: waitingToAdd(/zookeeper\/3 to sync/),
+    },
+    {
+      scenario:
+        "deploy 3 + relate (issue 9): unit 2 serves first, unit 1 has not started: unit 2 is not added",
+      snapshot: given({
+        units: [started(0), fresh(1), started(2)],
+        committed: "0",
+        probes: { 0: "leader", 2: "follower" },
+      }),
+      decision: noStep(/zookeeper\/1 to start its server/),
     },
     {
       scenario: "gaps in unit numbers (0, 3, 7): unit 7 is added as server 8",

@@ -17,6 +17,8 @@ describe("charm config", () => {
         "autopurge-snap-retain-count": 3,
         "autopurge-purge-interval": 1,
         "heap-size-mb": 1024,
+        "client-quota-bytes": 67_108_864,
+        "client-quota-znodes": 100_000,
       },
     });
   });

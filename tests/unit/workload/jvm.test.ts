@@ -5,7 +5,6 @@ describe("serverClasspath", () => {
   it("is zookeeper.jar plus the jars Debian's manifest Class-Path omits", () => {
     expect(serverClasspath()).toEqual([
       "/usr/share/java/zookeeper.jar",
-      "/usr/share/java/servlet-api.jar",
       "/usr/share/java/netty-codec.jar",
       "/usr/share/java/netty-resolver.jar",
       "/usr/share/java/slf4j-log4j12.jar",
@@ -25,6 +24,7 @@ describe("jvmFlags", () => {
       "-Dzookeeper.superUser=super",
       "-Djava.net.preferIPv4Stack=true",
       "-XX:+ExitOnOutOfMemoryError",
+      "-Dzookeeper.enforceQuota=true",
     ]);
   });
 

@@ -17,7 +17,6 @@ const SAMPLE: ZooCfgInput = {
   syncLimit: 2,
   autopurgeSnapRetainCount: 3,
   autopurgePurgeInterval: 1,
-  unitIp: "10.20.30.41",
   superDigest: SUPER_DIGEST,
 };
 
@@ -61,8 +60,10 @@ describe("renderZooCfg", () => {
     expect(() => renderZooCfg({ ...SAMPLE, superDigest })).toThrow(/superDigest/);
   });
 
-  it("rejects a unit address that would inject another key", () => {
-    expect(() => renderZooCfg({ ...SAMPLE, unitIp: "10.0.0.1\nskipACL=yes" })).toThrow(/admin.serverAddress/);
+  it("turns the AdminServer off: ZooKeeper 3.8's has no authentication and shows the super digest", () => {
+    const cfg = parseZooCfg(renderZooCfg(SAMPLE));
+    expect(cfg.get("admin.enableServer")).toBe("false");
+    expect([...cfg.keys()].filter((key) => key.startsWith("admin."))).toEqual(["admin.enableServer"]);
   });
 });
 
