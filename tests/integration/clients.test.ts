@@ -17,7 +17,7 @@ import {
   liveUnits,
   newModel,
 } from "./support/charm-model";
-import { buildClientCharm } from "./support/client-charm";
+import { buildClientCharm, type ClientCredentials, clientCredentials } from "./support/client-charm";
 
 let controller: Controller;
 let clientCharm: string;
@@ -31,23 +31,8 @@ afterAll(async () => {
   await destroyModel(controller);
 });
 
-interface ClientCredentials {
-  username: string;
-  password: string;
-  hosts: string[];
-  chroot: string;
-}
-
-async function credentialsOf(app: string): Promise<ClientCredentials> {
-  const record = await controller.runAction(`${app}/0`, "credentials");
-  expect(record.status).toBe("completed");
-  const results = record.results as Record<string, string>;
-  return {
-    username: results.username!,
-    password: results.password!,
-    hosts: results.hosts!.split(","),
-    chroot: results.chroot!,
-  };
+function credentialsOf(app: string): Promise<ClientCredentials> {
+  return clientCredentials(controller, app);
 }
 
 async function session(credentials: ClientCredentials, hosts = credentials.hosts): Promise<ZooKeeperManager> {

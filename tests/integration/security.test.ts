@@ -28,7 +28,7 @@ import {
   newModel,
   serverPid,
 } from "./support/charm-model";
-import { buildClientCharm } from "./support/client-charm";
+import { buildClientCharm, type ClientCredentials, clientCredentials } from "./support/client-charm";
 
 let controller: Controller;
 
@@ -46,23 +46,8 @@ afterAll(async () => {
   await destroyModel(controller);
 });
 
-interface ClientCredentials {
-  readonly username: string;
-  readonly password: string;
-  readonly hosts: string[];
-  readonly chroot: string;
-}
-
-async function credentialsOf(app: string): Promise<ClientCredentials> {
-  const record = await controller.runAction(`${app}/0`, "credentials");
-  expect(record.status, JSON.stringify(record.results)).toBe("completed");
-  const results = record.results as Record<string, string>;
-  return {
-    username: results.username!,
-    password: results.password!,
-    hosts: results.hosts!.split(","),
-    chroot: results.chroot!,
-  };
+function credentialsOf(app: string): Promise<ClientCredentials> {
+  return clientCredentials(controller, app);
 }
 
 /** A session as `username` at the root (no chroot), as an attacker or Kafka's chroot check uses. */

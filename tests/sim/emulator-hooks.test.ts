@@ -45,6 +45,26 @@ function hookOutput(unit: string, hook: string, fromIndex: number): string[] {
     .map((record) => `${record.level} ${record.message}`);
 }
 
+describe("the machine's service manager", () => {
+  it("enables a unit twice without error and reports it enabled (regression: EEXIST on enable --now)", async () => {
+    const unitFile =
+      "[Unit]\nDescription=sleeper\n[Service]\nExecStart=/bin/sleep 600\n[Install]\nWantedBy=multi-user.target\n";
+    await c.exec(
+      "probe/0",
+      `printf '${unitFile}' > /etc/systemd/system/sleeper.service && systemctl daemon-reload`,
+    );
+    expect((await c.exec("probe/0", "systemctl enable --now sleeper")).code).toBe(0);
+    expect(
+      await c.exec("probe/0", "systemctl enable --now sleeper; systemctl is-enabled sleeper"),
+    ).toMatchObject({
+      code: 0,
+      stdout: "enabled\n",
+    });
+    expect((await c.exec("probe/0", "systemctl disable --now sleeper")).code).toBe(0);
+    expect((await c.exec("probe/0", "systemctl is-enabled sleeper")).stdout).toBe("disabled\n");
+  });
+});
+
 describe("hook context and tool errors through the real executables", () => {
   it("prints Juju's texts and exit codes", async () => {
     expect(await c.exec("probe/1", "relation-set -r peers:0 --app x=y")).toEqual(

@@ -10,6 +10,7 @@ import type { ChildProcess } from "node:child_process";
 import {
   closeSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -254,7 +255,7 @@ export class ServiceManager {
 
   private isEnabled(name: string, definition: UnitFile | undefined): boolean {
     return (definition?.wantedBy ?? []).some((target) =>
-      existsSync(this.machine.path(`/etc/systemd/system/${target}.wants/${name}`)),
+      linkExists(this.machine.path(`/etc/systemd/system/${target}.wants/${name}`)),
     );
   }
 
@@ -393,7 +394,7 @@ export class ServiceManager {
     for (const target of definition.wantedBy) {
       const wants = this.machine.path(`/etc/systemd/system/${target}.wants`);
       const link = join(wants, name);
-      if (enable && !existsSync(link)) {
+      if (enable && !linkExists(link)) {
         mkdirSync(wants, { recursive: true });
         symlinkSync(`/etc/systemd/system/${name}`, link);
       } else if (!enable) {
@@ -565,5 +566,20 @@ export class ServiceManager {
   async stopAll(): Promise<void> {
     this.closed = true;
     await Promise.all([...this.services.entries()].map(([name, service]) => this.stopService(name, service)));
+  }
+}
+
+/**
+ * Whether the symlink itself exists. Its target is the machine's absolute path
+ * (`/etc/systemd/system/<unit>`), which does not resolve from the host, so existsSync — which
+ * follows links — said "absent" for an enabled unit: `is-enabled` answered disabled and a second
+ * `enable --now` failed with EEXIST (which failed the charm's hook after a JVM crash).
+ */
+function linkExists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }
