@@ -33,8 +33,12 @@ export interface RelationInfo {
   readonly endpoint: string;
   /** The model-wide relation id (the integer after the last `:` of JUJU_RELATION_ID). */
   readonly id: number;
-  /** The remote application (the local application for peer relations). */
-  readonly remoteApp: string;
+  /**
+   * The remote application (the local application for peer relations). Undefined only in
+   * relation-broken, where Juju may export it empty: after an agent restart the uniter's relation
+   * state knows no remote application (LP 1960934; ops only checks that the variable exists).
+   */
+  readonly remoteApp: string | undefined;
   /** Empty for relation-created, relation-broken and application-level relation-changed. */
   readonly remoteUnit: string | undefined;
   /** Only for relation-departed: the unit that leaves (possibly this unit). */
@@ -172,7 +176,12 @@ function relationInfo(env: Env, kind: EventKind, eventName: string): RelationInf
     throw new ContextError(`JUJU_RELATION ${JSON.stringify(endpoint)} does not match hook ${eventName}`);
   }
   const id = parseRelationId(required(env, "JUJU_RELATION_ID"));
-  const remoteApp = required(env, "JUJU_REMOTE_APP");
+  // HookVars exports JUJU_REMOTE_APP in every relation hook, possibly empty
+  // (internal/worker/uniter/runner/context/context.go); only relation-broken may see it empty.
+  const remoteApp =
+    kind === "relation-broken"
+      ? nonEmpty(exported(env, "JUJU_REMOTE_APP"))
+      : required(env, "JUJU_REMOTE_APP");
   const needsRemoteUnit = kind === "relation-joined" || kind === "relation-departed";
   const remoteUnit = needsRemoteUnit
     ? required(env, "JUJU_REMOTE_UNIT")

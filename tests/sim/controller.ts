@@ -199,6 +199,9 @@ export class Controller {
   private destroyed = false;
   private kicking = false;
 
+  /** Units whose agent restarted (restartAgent): their relation-broken has no remote app. */
+  private readonly restartedAgents = new Set<string>();
+
   private constructor(
     options: ControllerOptions,
     private readonly tools: ToolServer,
@@ -572,6 +575,17 @@ export class Controller {
    * failed (exit 1), as if it crashed at its very end; its buffered changes are discarded and Juju's
    * retry rules apply.
    */
+  /**
+   * As if `unitName`'s agent had restarted: from now on its relation-broken hooks export an empty
+   * JUJU_REMOTE_APP, as Juju's do after an agent restart (the uniter's relation state fills the
+   * remote application only in SynchronizeScopes; LP 1960934). HookVars exports the variable
+   * anyway (internal/worker/uniter/runner/context/context.go).
+   */
+  restartAgent(unitName: string): void {
+    this.unit(unitName);
+    this.restartedAgents.add(unitName);
+  }
+
   failHookOnce(unitName: string, hook: string): void {
     this.unit(unitName);
     this.failpoints.add(`${unitName} ${hook}`);
@@ -1137,7 +1151,8 @@ export class Controller {
       const endpoint = relation.endpoints.find((e) => e.app === unit.app)!.endpoint;
       env.JUJU_RELATION = endpoint;
       env.JUJU_RELATION_ID = `${endpoint}:${hook.relationId}`;
-      env.JUJU_REMOTE_APP = hook.remoteApp ?? "";
+      const forgotten = hook.name.endsWith("-relation-broken") && this.restartedAgents.has(unit.name);
+      env.JUJU_REMOTE_APP = forgotten ? "" : (hook.remoteApp ?? "");
       env.JUJU_REMOTE_UNIT = hook.remoteUnit ?? "";
       if (hook.departingUnit !== undefined) env.JUJU_DEPARTING_UNIT = hook.departingUnit;
     }

@@ -77,6 +77,13 @@ describe("contextFromEnv", () => {
     }
   });
 
+  it("relation-broken tolerates an empty JUJU_REMOTE_APP (LP 1960934); other relation hooks do not", () => {
+    const broken = { ...relationEnv("cluster-relation-broken", ""), JUJU_REMOTE_APP: "" };
+    expect(contextFromEnv(broken).relation?.remoteApp).toBeUndefined();
+    const changed = { ...relationEnv("cluster-relation-changed", ""), JUJU_REMOTE_APP: "" };
+    expect(() => contextFromEnv(changed)).toThrow(/JUJU_REMOTE_APP is not set/);
+  });
+
   it("relation-joined and unit-level relation-changed name the remote unit", () => {
     expect(contextFromEnv(relationEnv("cluster-relation-joined", "zookeeper/1")).relation?.remoteUnit).toBe(
       "zookeeper/1",
