@@ -268,6 +268,11 @@ describe("remove-unit of a related unit (§5.3)", () => {
 
 describe("remove-relation (§5.3)", () => {
   it("runs departed per remote unit, then broken, on every unit; no relation-changed; grants go", async () => {
+    c.setConfig("alpha", {
+      "script-hook": "db-relation-broken",
+      script: `juju-log "broken-ids=[$(relation-ids db | tr '\\n' ' ')]"`,
+    });
+    await c.waitFor({ timeoutMs: 30_000 });
     const mark = c.model.logs.length;
     c.restartAgent("alpha/1");
     c.removeRelation("alpha", "beta");
@@ -286,6 +291,12 @@ describe("remove-relation (§5.3)", () => {
       const app = unit === "alpha/1" ? "" : "beta";
       expect(detailed[2]).toMatchObject({ remote: "", app, relation: `db:${relationId}` });
     }
+    // relation-ids inside relation-broken no longer lists the broken relation (Juju >= 3.4).
+    const brokenIds = c.model.logs
+      .slice(mark)
+      .filter((record) => record.message.includes("broken-ids="))
+      .map((record) => `${record.unit} ${record.message.slice(record.message.indexOf("broken-ids="))}`);
+    expect(brokenIds.sort()).toEqual(["alpha/0 broken-ids=[]", "alpha/1 broken-ids=[]"]);
     for (const unit of ["beta/0", "beta/1"]) {
       expect(events[unit]).toEqual([
         "backend-relation-departed(alpha/0)",

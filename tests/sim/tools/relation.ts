@@ -53,9 +53,15 @@ const relationIds: ToolDef = {
       },
       run(ctx) {
         const ids: string[] = [];
+        // Juju >= 3.4 leaves the relation being broken out of relation-ids in its relation-broken
+        // hook, so a charm counting its relations there does not count it.
+        const broken =
+          session.hook.kind === "hook" && session.hook.name.endsWith("-relation-broken")
+            ? session.hook.relationId
+            : undefined;
         for (const id of session.view.relationIds()) {
           const relation = session.model.relations[id];
-          if (!relation || relation.life === "dead") continue;
+          if (!relation || relation.life === "dead" || id === broken) continue;
           if (session.endpointName(relation) === name) ids.push(session.fakeId(relation));
         }
         out.write(ctx, new StringSlice(sortGoStrings(ids)));
