@@ -67,22 +67,49 @@ export class BufferedJujuLog {
     return this.lines;
   }
 
-  /** Sends buffered lines, one juju-log call per run of equal levels. */
+  /**
+   * Sends buffered lines, one juju-log call per run of equal levels, each message below Linux's
+   * 128 KiB limit on one argument (MAX_ARG_STRLEN: a longer one fails the exec with E2BIG): runs are
+   * split between lines, and a single longer line into pieces.
+   */
   flush(tools: Pick<HookTools, "jujuLog">): void {
     let start = 0;
     while (start < this.lines.length) {
       const level = this.lines[start]!.level;
       let end = start + 1;
       while (end < this.lines.length && this.lines[end]!.level === level) end += 1;
-      const text = this.lines
-        .slice(start, end)
-        .map((line) => line.text)
-        .join("\n");
-      tools.jujuLog(level, text);
+      for (const chunk of chunks(this.lines.slice(start, end).map((line) => line.text))) {
+        tools.jujuLog(level, chunk);
+      }
       start = end;
     }
     this.lines.length = 0;
   }
+}
+
+/** The largest juju-log message, in UTF-16 code units: below 128 KiB even if every one took 3 bytes. */
+export const MAX_LOG_MESSAGE = 40_000;
+
+function chunks(texts: readonly string[]): string[] {
+  const pieces = texts.flatMap((text) => {
+    const parts: string[] = [];
+    for (let offset = 0; offset < text.length; offset += MAX_LOG_MESSAGE) {
+      parts.push(text.slice(offset, offset + MAX_LOG_MESSAGE));
+    }
+    return parts.length > 0 ? parts : [""];
+  });
+  const messages: string[] = [];
+  let current: string | undefined;
+  for (const piece of pieces) {
+    if (current !== undefined && current.length + 1 + piece.length <= MAX_LOG_MESSAGE) {
+      current = `${current}\n${piece}`;
+    } else {
+      if (current !== undefined) messages.push(current);
+      current = piece;
+    }
+  }
+  if (current !== undefined) messages.push(current);
+  return messages;
 }
 
 export function createLogger(sink: BufferedJujuLog, level: "trace" | "debug" | "info" = "debug"): Logger {

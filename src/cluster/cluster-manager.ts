@@ -49,6 +49,7 @@ import type { Host } from "../workload/host";
 import {
   type ClusterSnapshot,
   chooseBootstrapUnit,
+  chooseUnitAddress,
   ensembleHealthy,
   nextReconfig,
   nextRestartGrant,
@@ -142,22 +143,23 @@ export class ClusterManager {
     return this.model.unitName;
   }
 
-  /** The address this unit's server binds: the cluster binding's address. */
   /**
-   * This unit's address, asked of Juju when it may have changed (Juju runs config-changed when a
-   * machine's addresses change) and otherwise remembered.
+   * The address this unit's server binds and announces (chooseUnitAddress), asked of Juju when it may
+   * have changed (Juju runs config-changed when a machine's addresses change) and otherwise
+   * remembered. A binding without an IPv4 address blocks the unit with the reason.
    */
   private address(): string | undefined {
     const refresh = ["install", "config-changed", "leader-elected", "upgrade-charm", "start"];
     if (this.state.address && !refresh.includes(this.hook.context.kind)) return this.state.address;
-    const address = this.selfAddress();
+    const info = this.hook.tools.networkGet(PEER_ENDPOINT);
+    const choice = chooseUnitAddress(
+      info.ingressAddresses,
+      info.bindAddresses.flatMap((device) => device.addresses.map((entry) => entry.value)),
+    );
+    if ("problem" in choice) this.report(blocked(choice.problem));
+    const address = "address" in choice ? choice.address : undefined;
     this.state = { ...this.state, address };
     return address;
-  }
-
-  private selfAddress(): string | undefined {
-    const info = this.hook.tools.networkGet(PEER_ENDPOINT);
-    return info.bindAddresses[0]?.addresses[0]?.value ?? info.ingressAddresses[0];
   }
 
   /**

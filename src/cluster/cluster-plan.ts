@@ -44,6 +44,31 @@ export interface ClusterSnapshot {
   readonly probes: ReadonlyMap<string, ServerProbe>;
 }
 
+const IPV4 = /^(?:\d{1,3}\.){3}\d{1,3}$/;
+
+export type AddressChoice =
+  | { readonly address: string }
+  | { readonly problem: string }
+  | { readonly none: true };
+
+/**
+ * The address this unit's server binds and announces, from network-get on the cluster binding: the
+ * first IPv4 ingress address — the one Juju tells peers to reach this unit on — else the first IPv4
+ * bind address. Not blindly the first bind address: Juju lists those in device order, so an IPv6
+ * ULA or a second NIC may come first. IPv6 is refused with a reason rather than half supported: the
+ * server runs with `java.net.preferIPv4Stack=true`, and the charm's membership handling, peer data
+ * and client endpoints speak IPv4 only.
+ */
+export function chooseUnitAddress(ingress: readonly string[], bind: readonly string[]): AddressChoice {
+  const address = [...ingress, ...bind].find((candidate) => IPV4.test(candidate));
+  if (address) return { address };
+  const other = [...ingress, ...bind][0];
+  if (other === undefined) return { none: true };
+  return {
+    problem: `the cluster binding has no IPv4 address (only ${other}); IPv6-only models are not supported`,
+  };
+}
+
 export function unitNumber(unit: string): number {
   return Number(unit.slice(unit.lastIndexOf("/") + 1));
 }

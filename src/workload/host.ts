@@ -134,10 +134,14 @@ export class Host {
 
   installPackages(names: readonly string[]): void {
     const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-    let result = run("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...names], env);
+    // First-boot jobs (cloud-init, unattended-upgrades) may hold the dpkg lock when the first hook
+    // runs: wait for it (apt >= 1.9.11) instead of failing the hook.
+    const lock = ["-o", "DPkg::Lock::Timeout=600"];
+    const install = ["install", "-y", "-q", "--no-install-recommends", ...names];
+    let result = run("apt-get", [...lock, ...install], env);
     if (result.code !== 0) {
-      run("apt-get", ["update", "-q"], env);
-      result = run("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...names], env);
+      run("apt-get", [...lock, "update", "-q"], env);
+      result = run("apt-get", [...lock, ...install], env);
     }
     if (result.code !== 0)
       throw new HostError(`apt-get install ${names.join(" ")} failed: ${result.stderr.trim().slice(-500)}`);

@@ -64,6 +64,11 @@ export interface ControllerOptions {
   readonly measureHooks?: boolean;
   /** Called after every hook run with its record (with or without measureHooks). */
   readonly onHookRun?: (record: HookRunRecord) => void;
+  /**
+   * Machines with an IPv6 ULA listed before their IPv4 address on eth0 and a second NIC (eth1, a
+   * TEST-NET address nothing listens on), as network-get reports many clouds' machines.
+   */
+  readonly dualStack?: boolean;
 }
 
 /** A hook asked for with runHookNow, waiting for its unit's agent. */
@@ -199,6 +204,7 @@ export class Controller {
   private destroyed = false;
   private kicking = false;
 
+  private readonly dualStack: boolean;
   /** Units whose agent restarted (restartAgent): their relation-broken has no remote app. */
   private readonly restartedAgents = new Set<string>();
 
@@ -216,6 +222,7 @@ export class Controller {
     this.retryMaxMs = options.retryMaxMs ?? 300_000;
     if (options.onLog) this.logListeners.add(options.onLog);
     this.measureHooks = options.measureHooks === true;
+    this.dualStack = options.dualStack === true;
     this.onHookRun = options.onHookRun;
     this.hookRusage = hookRusage;
     this.model = newModel(options.modelName ?? "sim", randomUUID(), JUJU_VERSION);
@@ -349,10 +356,25 @@ export class Controller {
         statusSetByCharm: false,
       };
       this.model.units[name] = unit;
+      const host = Number(machineId) + 1;
       this.model.machines[machineId] = {
         id: machineId,
         address,
         dir: join(this.modelDir, "machines", machineId),
+        ...(this.dualStack
+          ? {
+              devices: [
+                {
+                  interfaceName: "eth0",
+                  addresses: [
+                    { value: `fd42::${host.toString(16)}`, cidr: "fd42::/64" },
+                    { value: address, cidr: `${this.subnet}.0/24` },
+                  ],
+                },
+                { interfaceName: "eth1", addresses: [{ value: `192.0.2.${host}`, cidr: "192.0.2.0/24" }] },
+              ],
+            }
+          : {}),
       };
       names.push(name);
       created.push(unit);

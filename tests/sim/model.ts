@@ -208,9 +208,21 @@ export interface LogRecord {
   readonly message: string;
 }
 
+/** A network device as network-get reports it: addresses in the order the device lists them. */
+export interface NetworkDevice {
+  readonly interfaceName: string;
+  readonly addresses: readonly { readonly value: string; readonly cidr: string }[];
+}
+
 export interface Machine {
   readonly id: string;
   readonly address: string;
+  /**
+   * Devices network-get reports, in device order, when the machine has more than its one address
+   * (ControllerOptions.dualStack): Juju lists bind addresses as the machine orders them, so an IPv6
+   * address or a second NIC may come first; only ingress-addresses are sorted, IPv4 first.
+   */
+  readonly devices?: readonly NetworkDevice[];
   /** The host directory that holds this machine's private filesystem layers. */
   readonly dir: string;
 }

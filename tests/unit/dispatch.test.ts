@@ -82,7 +82,8 @@ describe("dispatch", () => {
       const hidden = join(charmDir, "not-node");
       writeFileSync(hidden, "");
       const failing = join(charmDir, "failing");
-      writeFileSync(failing, "#!/bin/sh\nexit 100\n");
+      const calls = join(charmDir, "apt-calls");
+      writeFileSync(failing, `#!/bin/sh\necho "$@" >> ${calls}\nexit 100\n`);
       chmodSync(failing, 0o755);
       const hide = ["/usr/bin/node", "/usr/local/bin/node", "/usr/bin/nodejs"]
         .filter((path) => existsSync(path))
@@ -96,6 +97,10 @@ describe("dispatch", () => {
       expect(result.stderr).toContain("installing Ubuntu's nodejs package");
       expect(result.stderr).toContain("cannot run the charm: no Node.js >= 18 runtime");
       expect(existsSync(join(charmDir, ".node-runtime"))).toBe(false);
+      // Every apt-get call waits for the dpkg lock that first-boot jobs may hold.
+      const lines = readFileSync(calls, "utf8").trim().split("\n");
+      expect(lines.length).toBeGreaterThanOrEqual(3);
+      for (const line of lines) expect(line).toMatch(/^-o DPkg::Lock::Timeout=600 (install|update) /);
     },
     30_000,
   );

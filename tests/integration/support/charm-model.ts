@@ -14,7 +14,7 @@ import {
   type SrvrReport,
   ZooKeeperManager,
 } from "../../../lib/zookeeper";
-import { Controller } from "../../sim/controller";
+import { Controller, type ControllerOptions } from "../../sim/controller";
 
 export const CHARM = "build/zookeeper_ubuntu-24.04-amd64.charm";
 export const APP = "zookeeper";
@@ -38,8 +38,12 @@ export function packedCharm(): string {
  * they cause, so their models never see update-status (60m, Juju's maximum); fault scenarios may
  * lean on it at Juju's minimum, "1m".
  */
-export async function newModel(updateStatusInterval: "60m" | "1m" = "60m"): Promise<Controller> {
+export async function newModel(
+  updateStatusInterval: "60m" | "1m" = "60m",
+  options: Pick<ControllerOptions, "dualStack"> = {},
+): Promise<Controller> {
   const controller = await Controller.create({
+    ...options,
     modelDir: mkdtempSync(join(tmpdir(), "zk-model-")),
     leaseExpiryMs: 2_000,
     retryBaseMs: 1_000,

@@ -7,7 +7,7 @@
  * does so since PR #15246 ("Fix opened-ports return, merge with pending open/close port ranges",
  * 2023, in 3.1+), although the tool's help text still says otherwise.
  */
-import type { Unit } from "../model";
+import type { NetworkDevice, Unit } from "../model";
 import {
   type CommandBody,
   checkEmpty,
@@ -345,10 +345,10 @@ export function preparePortsCommit(session: HookSession): Array<() => void> {
 // --- network-get / unit-get -----------------------------------------------------------------
 
 interface NetworkInfo {
-  readonly mac: string;
-  readonly interfaceName: string;
+  /** The machine's devices in device order, each with its MAC and addresses. */
+  readonly devices: readonly (NetworkDevice & { readonly mac: string })[];
+  /** The unit's address (private, ingress, --bind-address and --primary-address). */
   readonly address: string;
-  readonly cidr: string;
   readonly egress: string[];
   readonly ingress: string[];
 }
@@ -357,13 +357,22 @@ function networkInfo(session: HookSession): NetworkInfo {
   const address = session.unit().address;
   const octets = address.split(".").map((part) => Number(part));
   const hex = (value: number | undefined): string => ((value ?? 0) & 0xff).toString(16).padStart(2, "0");
+  const cidr = octets.length === 4 ? `${octets[0]}.${octets[1]}.${octets[2]}.0/24` : `${address}/32`;
+  const devices = session.model.machines[session.unit().machine]?.devices ?? [
+    { interfaceName: "eth0", addresses: [{ value: address, cidr }] },
+  ];
+  const all = devices.flatMap((device) => device.addresses.map((entry) => entry.value));
   return {
-    mac: `00:16:3e:${hex(octets[1])}:${hex(octets[2])}:${hex(octets[3])}`,
-    interfaceName: "eth0",
+    devices: devices.map((device, index) => ({
+      ...device,
+      mac: `00:16:3e:${hex(octets[1])}:${hex(octets[2])}:${hex((octets[3] ?? 0) + index)}`,
+    })),
     address,
-    cidr: octets.length === 4 ? `${octets[0]}.${octets[1]}.${octets[2]}.0/24` : `${address}/32`,
     egress: [`${address}/32`],
-    ingress: [address],
+    // Juju sorts ingress addresses (IPv4 before IPv6); bind addresses keep device order.
+    ingress: [address, ...all.filter((value) => value !== address && !value.includes(":"))].concat(
+      all.filter((value) => value.includes(":")),
+    ),
   };
 }
 
@@ -410,29 +419,37 @@ const networkGet: ToolDef = {
           fail(`no network config found for binding ${goQuote(binding)}`);
         const info = networkInfo(session);
         if (!primary.value && keys.length === 0) {
-          const address = new GoStruct(
-            [
-              ["hostname", ""],
-              ["value", info.address],
-              ["cidr", info.cidr],
-              ["address", info.address],
-            ],
-            new Set(["address"]),
-          );
-          const bindAddress = new GoStruct(
-            [
-              ["mac-address", info.mac],
-              ["interface-name", info.interfaceName],
-              ["addresses", [address]],
-              ["macaddress", info.mac],
-              ["interfacename", info.interfaceName],
-            ],
-            new Set(["macaddress", "interfacename"]),
+          const bindAddresses = info.devices.map(
+            (device) =>
+              new GoStruct(
+                [
+                  ["mac-address", device.mac],
+                  ["interface-name", device.interfaceName],
+                  [
+                    "addresses",
+                    device.addresses.map(
+                      (entry) =>
+                        new GoStruct(
+                          [
+                            ["hostname", ""],
+                            ["value", entry.value],
+                            ["cidr", entry.cidr],
+                            ["address", entry.value],
+                          ],
+                          new Set(["address"]),
+                        ),
+                    ),
+                  ],
+                  ["macaddress", device.mac],
+                  ["interfacename", device.interfaceName],
+                ],
+                new Set(["macaddress", "interfacename"]),
+              ),
           );
           out.write(
             ctx,
             new GoStruct([
-              ["bind-addresses", [bindAddress]],
+              ["bind-addresses", bindAddresses],
               ["egress-subnets", new StringSlice(info.egress)],
               ["ingress-addresses", new StringSlice(info.ingress)],
             ]),
@@ -447,7 +464,8 @@ const networkGet: ToolDef = {
         const values: Record<string, GoValue> = {};
         if (egress.value) values["egress-subnets"] = new StringSlice(info.egress);
         if (ingress.value) values["ingress-address"] = info.ingress[0] ?? info.address;
-        if (bind.value) values["bind-address"] = info.address;
+        // Juju answers with the first address of the first device, in device order.
+        if (bind.value) values["bind-address"] = info.devices[0]?.addresses[0]?.value ?? info.address;
         out.write(ctx, keys.length === 1 ? (values[keys[0] as string] as GoValue) : values);
       },
     };

@@ -8,8 +8,10 @@
 import { describe, expect, it } from "vitest";
 import type { EnsembleConfig, ServerRole, ServerSpec } from "../../../lib/zookeeper";
 import {
+  type AddressChoice,
   type ClusterSnapshot,
   chooseBootstrapUnit,
+  chooseUnitAddress,
   ensembleHealthy,
   nextReconfig,
   nextRestartGrant,
@@ -1157,5 +1159,51 @@ describe("planRunning", () => {
       restartNeeded: restartNeeded ?? false,
     };
     expect(planRunning(snapshot, name(self), server)).toEqual(decision);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// chooseUnitAddress: network-get lists bind addresses in device order (issue 11)
+// ---------------------------------------------------------------------------------------------
+
+describe("chooseUnitAddress", () => {
+  it.each<{ scenario: string; ingress: string[]; bind: string[]; choice: AddressChoice }>([
+    {
+      scenario: "one IPv4 address",
+      ingress: ["10.1.2.3"],
+      bind: ["10.1.2.3"],
+      choice: { address: "10.1.2.3" },
+    },
+    {
+      scenario: "an IPv6 ULA first in device order: the IPv4 ingress address wins",
+      ingress: ["10.1.2.3", "fd42::3"],
+      bind: ["fd42::3", "10.1.2.3", "192.0.2.3"],
+      choice: { address: "10.1.2.3" },
+    },
+    {
+      scenario: "a second NIC listed first: still the ingress address",
+      ingress: ["10.1.2.3"],
+      bind: ["192.0.2.3", "10.1.2.3"],
+      choice: { address: "10.1.2.3" },
+    },
+    {
+      scenario: "no ingress address yet: the first IPv4 bind address",
+      ingress: [],
+      bind: ["fd42::3", "10.1.2.3"],
+      choice: { address: "10.1.2.3" },
+    },
+    {
+      scenario: "IPv6 only: refused with the reason, never waited on",
+      ingress: ["fd42::3"],
+      bind: ["fd42::3"],
+      choice: {
+        problem: expect.stringMatching(
+          /no IPv4 address \(only fd42::3\); IPv6-only models are not supported/,
+        ),
+      },
+    },
+    { scenario: "nothing yet", ingress: [], bind: [], choice: { none: true } },
+  ])("$scenario", ({ ingress, bind, choice }) => {
+    expect(chooseUnitAddress(ingress, bind)).toEqual(choice);
   });
 });

@@ -42,6 +42,24 @@ describe("log", () => {
     expect(sink.pending).toHaveLength(0);
   });
 
+  it("keeps every juju-log message below the 128 KiB argument limit, splitting between lines first", () => {
+    const sink = new BufferedJujuLog();
+    const log = createLogger(sink);
+    // Words, not one long token: the redaction hides long alphanumeric runs (they look like passwords).
+    const line = "log line ".repeat(3_333).trim();
+    log.info(line);
+    log.info(line);
+    const long = "very long ".repeat(10_000).trim();
+    log.info(long);
+    const calls: [string, string][] = [];
+    sink.flush({ jujuLog: (level, message) => calls.push([level, message]) });
+    for (const [, message] of calls) expect(Buffer.byteLength(message)).toBeLessThan(128 * 1024);
+    expect(calls[0]![1]).toBe(line); // two 30 000-character lines do not fit in one message
+    expect(calls.length).toBeGreaterThanOrEqual(4);
+    // Nothing lost: the messages hold every character, in order.
+    expect(calls.map(([, message]) => message.replaceAll("\n", "")).join("")).toBe(`${line}${line}${long}`);
+  });
+
   it("redacts passwords passed as fields", () => {
     const sink = new BufferedJujuLog();
     createLogger(sink).info({ password: "s3cret", user: { password: "x" } }, "login");
