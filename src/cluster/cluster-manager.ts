@@ -119,6 +119,8 @@ const MAX_PASSES = 8;
  */
 const TRANSIENT_WAIT_MS = 60_000;
 const TRANSIENT_POLL_MS = 1_000;
+/** How long a departing unit keeps trying to remove its server before it stops it anyway. */
+const LEAVE_TIMEOUT_MS = 60_000;
 
 export class ClusterManager {
   private readonly model;
@@ -704,22 +706,33 @@ export class ClusterManager {
   }
 
   /** A departing unit removes itself from the ensemble before its server stops (stop hook). */
+  /**
+   * A departing unit removes its server from the ensemble by reconfig, then — in stop, or in
+   * storage-detaching, which Juju may run first (its storage resolver comes before the dying
+   * branch) — stops it before its data goes away. The removal is retried against the fresh committed
+   * membership until ZooKeeper no longer lists the server (bounded): units leaving at once race for
+   * the config version, and a server stopped while still a voter could cost the quorum (three of five
+   * stopping as members leaves two of four).
+   */
   private async leave(snapshot: ClusterSnapshot, admin: Admin | undefined): Promise<void> {
     const id = serverIdOf(this.self);
-    const member = snapshot.committed?.servers.some((server) => server.id === id);
-    if (member && admin && snapshot.committed) {
-      const remaining = snapshot.committed.servers.filter(
-        (server) => server.id !== id && server.role === "participant",
+    let committed = snapshot.committed;
+    const deadline = Date.now() + LEAVE_TIMEOUT_MS;
+    while (admin && committed?.servers.some((server) => server.id === id)) {
+      const remaining = participants(committed).filter((server) => server.id !== id);
+      // ZooKeeper needs a voter: the last one leaves only with the application.
+      if (remaining.length === 0) break;
+      const outcome = await reconfigure(admin, { leaving: id, fromConfig: committed.version });
+      this.log.info(
+        { applied: outcome.applied, reason: outcome.applied ? undefined : outcome.reason },
+        "leaving the ensemble",
       );
-      if (remaining.length > 0) {
-        const outcome = await reconfigure(admin, { leaving: id, fromConfig: snapshot.committed.version });
-        this.log.info(
-          { applied: outcome.applied, reason: outcome.applied ? undefined : outcome.reason },
-          "left the ensemble",
-        );
-      }
+      if (outcome.applied || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, TRANSIENT_POLL_MS));
+      committed = await committedMembership(admin).catch(() => committed);
     }
-    if (this.hook.context.kind === "stop") {
+    const { kind } = this.hook.context;
+    if (kind === "stop" || kind === "storage-detaching") {
       if (this.host.serviceActive()) this.host.stopService();
       this.report(maintenance("ZooKeeper stopped; data kept on the data storage"));
       return;

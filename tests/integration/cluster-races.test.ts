@@ -11,9 +11,6 @@
  *
  * RACE_REPEAT=N sets the repetitions (default 2).
  */
-import { writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Controller } from "../sim/controller";
 import {
@@ -23,6 +20,7 @@ import {
   liveUnits,
   newModel,
   packedCharm,
+  saveDebugLog,
 } from "./support/charm-model";
 import { buildClientCharm } from "./support/client-charm";
 
@@ -32,11 +30,7 @@ const SETTLE_TIMEOUT_MS = 300_000;
 let controller: Controller | undefined;
 afterEach(async (context) => {
   if (controller && (context.task.result?.state === "fail" || process.env.RACE_LOG)) {
-    // The model's debug-log, for the race that failed: the evidence a repeat may not reproduce.
-    const file = join(tmpdir(), `race-${Date.now()}.log`);
-    const lines = controller.model.logs.map((r) => `${r.time} ${r.unit} ${r.level} ${r.logger} ${r.message}`);
-    writeFileSync(file, `${lines.join("\n")}\n`);
-    console.log(`race: debug-log of the failed model in ${file}`);
+    saveDebugLog(controller, "race");
   }
   await destroyModel(controller);
   controller = undefined;

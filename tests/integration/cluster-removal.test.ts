@@ -4,7 +4,7 @@
  * removal that leaves a majority never stops writes through a surviving follower for long, and
  * every znode survives.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { probeRuok } from "../../lib/zookeeper";
 import type { Controller } from "../sim/controller";
 import {
@@ -16,6 +16,7 @@ import {
   expectZnodesOnEveryMember,
   liveUnits,
   newModel,
+  saveDebugLog,
   writeZnodes,
   zookeeperLeader,
 } from "./support/charm-model";
@@ -27,6 +28,9 @@ beforeAll(async () => {
   controller = await newModel();
   await deployZookeeper(controller, 5);
   written.push(...(await writeZnodes(controller, "removal", 10)));
+});
+afterEach((context) => {
+  if (context.task.result?.state === "fail") saveDebugLog(controller, "removal");
 });
 afterAll(async () => {
   await destroyModel(controller);

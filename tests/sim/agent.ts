@@ -271,7 +271,14 @@ export class UnitAgentState {
     const remote = remoteBroken
       ? []
       : relation.scope
-          .filter((name) => name !== unit.name && model.units[name]?.app === remoteApp)
+          // A dying unit calls PrepareLeaveScope at once, so the others see it depart while it
+          // still runs its own teardown hooks (internal/worker/uniter/relation).
+          .filter(
+            (name) =>
+              name !== unit.name &&
+              model.units[name]?.app === remoteApp &&
+              model.units[name]?.life === "alive",
+          )
           .sort(compareUnits);
 
     for (const member of [...seen.members.keys()].sort(compareUnits)) {
@@ -340,6 +347,18 @@ export class UnitAgentState {
     unit: Unit,
     hook: (descriptor: HookDescriptor, done: () => void, view?: UnitView) => NextHook,
   ): NextHook | undefined {
+    // Juju's uniter asks its storage resolver before the dying branch that breaks relations and
+    // stops (internal/worker/uniter/resolver.go, NextOp: "storage" before nextOp's life.Dying), and
+    // removing a unit makes its storage attachments dying too: storage-detaching comes first, while
+    // the workload still runs on that storage.
+    for (const id of unit.storage) {
+      if (this.storageAttached.has(id) && !this.storageDetached.has(id)) {
+        const name = id.slice(0, id.indexOf("/"));
+        return hook({ kind: "hook", name: `${name}-storage-detaching`, storageId: id }, () =>
+          this.storageDetached.add(id),
+        );
+      }
+    }
     for (const relation of relationsOf(model, unit, true)) {
       const next = this.nextRelationHook(model, unit, relation, true, hook);
       if (next) return next;
@@ -348,14 +367,6 @@ export class UnitAgentState {
       return hook({ kind: "hook", name: "stop" }, () => {
         this.stopped = true;
       });
-    }
-    for (const id of unit.storage) {
-      if (this.storageAttached.has(id) && !this.storageDetached.has(id)) {
-        const name = id.slice(0, id.indexOf("/"));
-        return hook({ kind: "hook", name: `${name}-storage-detaching`, storageId: id }, () =>
-          this.storageDetached.add(id),
-        );
-      }
     }
     return hook({ kind: "hook", name: "remove" }, () => {
       this.removed = true;

@@ -158,7 +158,7 @@ describe("add-unit (§5.3)", () => {
 });
 
 describe("remove-unit (§5.3)", () => {
-  it("tears down a non-leader: departed (departing = itself), stop, storage-detaching, remove", async () => {
+  it("tears down a non-leader: storage-detaching first (Juju's storage resolver), departed (departing = itself), stop, remove", async () => {
     const mark = c.model.logs.length;
     const holder = c.machine("probe/2").holderPid;
     const machineId = c.unit("probe/2").machine;
@@ -171,15 +171,15 @@ describe("remove-unit (§5.3)", () => {
 
     const leaving = probeEvents(c.model.logs, "probe/2").filter((e) => e.index >= mark);
     expect(leaving.map((e) => (e.remote ? `${e.event}(${e.remote})` : e.event))).toEqual([
+      "cache-storage-detaching",
       "peers-relation-departed(probe/0)",
       "peers-relation-departed(probe/1)",
       "peers-relation-departed(probe/3)",
       "stop",
-      "cache-storage-detaching",
       "remove",
     ]);
-    for (const event of leaving.slice(0, 3)) expect(event.departing).toBe("probe/2");
-    expect(leaving[4]!.storage).toBe("cache/2");
+    for (const event of leaving.slice(1, 4)) expect(event.departing).toBe("probe/2");
+    expect(leaving[0]!.storage).toBe("cache/2");
 
     for (const unit of ["probe/0", "probe/1", "probe/3"]) {
       const events = probeEvents(c.model.logs, unit).filter((e) => e.index >= mark);
@@ -200,10 +200,10 @@ describe("remove-unit (§5.3)", () => {
     await c.waitFor({ timeoutMs: 60_000 });
 
     expect(eventNames(c.model.logs, "probe/0", mark)).toEqual([
+      "cache-storage-detaching",
       "peers-relation-departed(probe/1)",
       "peers-relation-departed(probe/3)",
       "stop",
-      "cache-storage-detaching",
       "remove",
     ]);
     const leader = c.leader("probe");

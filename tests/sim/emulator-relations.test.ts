@@ -245,8 +245,9 @@ describe("remove-unit of a related unit (§5.3)", () => {
     ]);
     for (const event of leaving.filter((e) => e.event.endsWith("-departed")))
       expect(event.departing).toBe("beta/2");
-    // All relation hooks first, then stop, storage-detaching, remove.
-    expect(leaving.slice(-3).map((e) => e.event)).toEqual(["stop", "cache-storage-detaching", "remove"]);
+    // storage-detaching first (Juju's storage resolver), then every relation hook, stop, remove.
+    expect(leaving[0]!.event).toBe("cache-storage-detaching");
+    expect(leaving.slice(-2).map((e) => e.event)).toEqual(["stop", "remove"]);
     expect(leaving).toHaveLength(8);
 
     const events = eventsSince(mark);

@@ -4,7 +4,7 @@
  * the leader's synced counts, znode data), not just Juju statuses.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -51,6 +51,18 @@ export async function newModel(
   });
   controller.setModelConfig({ "update-status-hook-interval": updateStatusInterval });
   return controller;
+}
+
+/**
+ * Writes the model's debug-log to `$TMPDIR/<tag>-<time>.log` and says where: the evidence of a
+ * race that a repeat may not reproduce. Call it when a test failed (or RACE_LOG is set).
+ */
+export function saveDebugLog(controller: Controller, tag: string): string {
+  const file = join(tmpdir(), `${tag}-${Date.now()}.log`);
+  const lines = controller.model.logs.map((r) => `${r.time} ${r.unit} ${r.level} ${r.logger} ${r.message}`);
+  writeFileSync(file, `${lines.join("\n")}\n`);
+  console.log(`${tag}: debug-log of the model in ${file}`);
+  return file;
 }
 
 export async function destroyModel(controller: Controller | undefined): Promise<void> {
