@@ -374,12 +374,20 @@ export class UnitAgentState {
   }
 }
 
-/** Relations the unit's application takes part in, by id; dying ones too while the unit is in scope. */
+/**
+ * Relations the unit's application takes part in; dying ones too while the unit is in scope. In no
+ * fixed order: Juju's relations resolver ranges over a Go map (internal/worker/uniter/relation), so
+ * which relation's hooks come first is not defined and a charm must not depend on it.
+ */
 function relationsOf(model: Model, unit: Unit, includeDying = true): Relation[] {
-  return Object.values(model.relations)
+  const relations = Object.values(model.relations)
     .filter((relation) => endpointOf(relation, unit.app) !== undefined)
-    .filter((relation) => includeDying || relation.life === "alive")
-    .sort((a, b) => a.id - b.id);
+    .filter((relation) => includeDying || relation.life === "alive");
+  for (let i = relations.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [relations[i], relations[j]] = [relations[j]!, relations[i]!];
+  }
+  return relations;
 }
 
 function leaveScope(relation: Relation, unit: string): void {
