@@ -114,11 +114,22 @@ function flattenResults(results: Readonly<Record<string, unknown>>, prefix = "")
   return out;
 }
 
+/**
+ * How long an `is-leader` answer is trusted (ops' LEASE_RENEWAL_PERIOD, 30 s): Juju's leader lease
+ * is longer, so an answer this fresh still holds; a hook that runs longer (a rolling restart, a wait
+ * for the workload) asks again before it acts as the leader.
+ */
+export const LEADERSHIP_TRUST_MS = 30_000;
+
 export class HookTools {
   private readonly cache = new Map<string, unknown>();
   private calls = 0;
+  private leadership: { readonly leader: boolean; readonly at: number } | undefined;
 
-  constructor(private readonly runner: ToolRunner) {}
+  constructor(
+    private readonly runner: ToolRunner,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** How many tools this hook has run so far. */
   get callCount(): number {
@@ -223,7 +234,12 @@ export class HookTools {
   // --- leadership, config, status ----------------------------------------------------------------
 
   isLeader(): boolean {
-    return this.cached("is-leader", () => this.json({ tool: "is-leader", args: ["--format=json"] }) === true);
+    const now = this.now();
+    if (!this.leadership || now - this.leadership.at >= LEADERSHIP_TRUST_MS) {
+      const leader = this.json({ tool: "is-leader", args: ["--format=json"] }) === true;
+      this.leadership = { leader, at: now };
+    }
+    return this.leadership.leader;
   }
 
   configGet(): Record<string, unknown> {

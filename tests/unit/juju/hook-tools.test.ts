@@ -121,6 +121,19 @@ describe("leadership, config, status, version, log", () => {
     expect(fake.argvs).toEqual([["is-leader", "--format=json"]]);
   });
 
+  it("is-leader is trusted for 30 s, as ops trusts it, then asked again (leadership can be lost in a long hook)", () => {
+    let now = 1_000_000;
+    const timed = new HookTools(fake.runner, () => now);
+    fake.answer("is-leader", { stdout: "true\n" });
+    expect(timed.isLeader()).toBe(true);
+    now += 29_000;
+    fake.answer("is-leader", { stdout: "false\n" });
+    expect(timed.isLeader()).toBe(true);
+    now += 1_000;
+    expect(timed.isLeader()).toBe(false);
+    expect(fake.argvs.filter((argv) => argv[0] === "is-leader")).toHaveLength(2);
+  });
+
   it("config-get returns typed values", () => {
     fake.answer("config-get", { stdout: '{"init-limit":5,"log-level":"INFO","flag":true}\n' });
     expect(tools.configGet()).toEqual({ "init-limit": 5, "log-level": "INFO", flag: true });
