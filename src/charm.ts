@@ -12,5 +12,14 @@ export async function handleEvent(hook: Hook): Promise<void> {
     runAction(hook, hook.action);
     return;
   }
+  const { kind, secret } = hook.context;
+  if (kind === "secret-remove" && secret?.revision !== undefined) {
+    // Juju says no unit tracks this revision of a secret the charm owns any more (the passwords
+    // after a rotation or a client change, a client's credentials after an update): prune it, or
+    // every change would leave one more revision behind.
+    hook.model.secrets.remove(secret.id, secret.revision);
+    hook.log.info({ revision: secret.revision }, "removed an obsolete secret revision");
+    return;
+  }
   await new ClusterManager(hook, new Host()).reconcile();
 }

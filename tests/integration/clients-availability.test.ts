@@ -170,6 +170,15 @@ describe("availability while clients and passwords change", () => {
     expect((await controller.runAction(`${APP}/0`, "get-sync-password")).results["sync-password"]).toBe(
       rotated,
     );
+    // Each rotation phase and each client change made a revision of the passwords secret; once no
+    // unit tracks an old one, Juju's secret-remove lets the leader prune it (issue 11).
+    await controller.waitFor({ timeoutMs: 120_000 });
+    const secret = Object.values(controller.model.secrets).find(
+      (item) => item.label === `cluster.${APP}.app`,
+    )!;
+    console.log(`passwords secret keeps revisions ${secret.revisions.map((r) => r.revision).join(", ")}`);
+    expect(secret.revisions.at(-1)!.revision).toBeGreaterThan(5);
+    expect(secret.revisions.length).toBeLessThanOrEqual(2);
   });
 
   it("set-password refuses what it cannot do, with a reason", async () => {

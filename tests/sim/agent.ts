@@ -61,6 +61,8 @@ export class UnitAgentState {
   readonly storageDetached = new Set<string>();
   /** Secret id → latest revision this consumer was told about by secret-changed. */
   readonly secretsNotified = new Map<string, number>();
+  /** `<secret id>/<revision>` the owner was told by secret-remove it may prune. */
+  readonly removalsNotified = new Set<string>();
   updateStatusDue = 0;
 
   constructor(readonly unit: string) {}
@@ -200,6 +202,42 @@ export class UnitAgentState {
               secretLabel: consumer.label ?? "",
             },
             () => this.secretsNotified.set(secret.id, latest),
+          );
+        }
+      }
+
+      // secret-remove: the owner (the leader, for an application's secret) hears of each revision
+      // that is not the latest and that no unit tracks any more, consumer or owner, so it can prune
+      // it (secret-remove --revision); Juju's obsolete-revision watcher in the secrets domain.
+      for (const secret of Object.values(model.secrets)) {
+        const owner =
+          secret.ownerKind === "application"
+            ? isLeader && secret.ownerApp === unit.app
+            : secret.ownerUnit === unit.name;
+        if (!owner) continue;
+        const latest = secret.revisions.at(-1)?.revision ?? 0;
+        const tracked = new Set(
+          [
+            ...Object.entries(secret.consumers).map(
+              ([name, consumer]) => [name, consumer.trackedRevision] as const,
+            ),
+            ...Object.entries(secret.ownerTracked),
+          ]
+            .filter(([name]) => model.units[name] !== undefined)
+            .map(([, revision]) => revision),
+        );
+        for (const { revision } of secret.revisions) {
+          const key = `${secret.id}/${revision}`;
+          if (revision >= latest || tracked.has(revision) || this.removalsNotified.has(key)) continue;
+          return hook(
+            {
+              kind: "hook",
+              name: "secret-remove",
+              secretId: `secret:${secret.id}`,
+              secretLabel: secret.label ?? "",
+              secretRevision: revision,
+            },
+            () => this.removalsNotified.add(key),
           );
         }
       }

@@ -220,6 +220,17 @@ describe("secrets across applications (§3.17, §5.3)", () => {
     expect(await sh("beta/0", `secret-get ${uri} password --refresh`)).toBe("n3w\n");
     expect(await sh("beta/0", `secret-get ${uri} password`)).toBe("n3w\n");
   });
+
+  it("runs secret-remove on the owner's leader once no unit tracks an old revision; --revision prunes it", async () => {
+    const id = uri.slice("secret:".length);
+    // beta/0, the only unit that tracked revision 1, moved to revision 2 above (the owner never read it).
+    await c.waitFor({ timeoutMs: 30_000 });
+    const removals = probeEvents(c.model.logs).filter((event) => event.event === "secret-remove");
+    expect(removals.map((event) => `${event.unit} ${event.secret}`)).toEqual([`alpha/0 ${uri}`]);
+    expect(c.model.secrets[id]!.revisions.map((revision) => revision.revision)).toEqual([1, 2]);
+    await sh("alpha/0", `secret-remove ${uri} --revision 1`);
+    expect(c.model.secrets[id]!.revisions.map((revision) => revision.revision)).toEqual([2]);
+  });
 });
 
 describe("remove-unit of a related unit (§5.3)", () => {
