@@ -155,15 +155,7 @@ export class UnitAgentState {
             },
             () => {
               seen.created = true;
-              // Entering scope: Juju fills the unit's bag with its addresses (§3.3, §9.4 item 3).
-              relation.unitBags[unit.name] ??= {
-                data: {
-                  "egress-subnets": `${unit.address}/32`,
-                  "ingress-address": unit.address,
-                  "private-address": unit.address,
-                },
-                version: 1,
-              };
+              enterScopeSettings(relation, unit);
               if (!relation.scope.includes(unit.name)) relation.scope.push(unit.name);
             },
             this.view({ relationId: relation.id }),
@@ -262,6 +254,11 @@ export class UnitAgentState {
       return hook({ kind: "hook", name: "config-changed" }, () => {
         this.configSeen = configHash;
         if (!this.started) this.startQueued = true;
+        // A committed config-changed refreshes the unit's network settings in every relation
+        // (runner/context/context.go doFlush: UpdateNetworkInfo for config-changed).
+        for (const relation of relationsOf(model, unit, false)) {
+          if (relation.unitBags[unit.name]) enterScopeSettings(relation, unit, true);
+        }
       });
     }
 
@@ -426,6 +423,29 @@ function relationsOf(model: Model, unit: Unit, includeDying = true): Relation[] 
     [relations[i], relations[j]] = [relations[j]!, relations[i]!];
   }
   return relations;
+}
+
+/**
+ * The settings Juju writes into a unit's own bag when it enters a relation's scope — before its
+ * relation-created hook runs, so the hook already sees them — and refreshes after config-changed:
+ * `private-address`, `ingress-address`, `egress-subnets` (§3.3, §9.4 item 3). `refresh` rewrites
+ * them when they differ; otherwise an existing bag is left alone.
+ */
+export function enterScopeSettings(relation: Relation, unit: Unit, refresh = false): void {
+  const network = {
+    "egress-subnets": `${unit.address}/32`,
+    "ingress-address": unit.address,
+    "private-address": unit.address,
+  };
+  const bag = relation.unitBags[unit.name];
+  if (!bag) {
+    relation.unitBags[unit.name] = { data: network, version: 1 };
+    return;
+  }
+  if (refresh && Object.entries(network).some(([key, value]) => bag.data[key] !== value)) {
+    bag.data = { ...bag.data, ...network };
+    bag.version += 1;
+  }
 }
 
 function leaveScope(relation: Relation, unit: string): void {

@@ -9,7 +9,7 @@ import { randomBytes, randomInt, randomUUID } from "node:crypto";
 import { copyFileSync, cpSync, existsSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
-import { type NextHook, type NextOp, UnitAgentState } from "./agent";
+import { enterScopeSettings, type NextHook, type NextOp, UnitAgentState } from "./agent";
 import { loadCharm } from "./charm-loader";
 import { HookContext, type HookDescriptor, type UnitView } from "./hook-context";
 import {
@@ -966,6 +966,12 @@ export class Controller {
       if (unit.agentStatus.status === "error")
         unit.agentStatus = { status: "idle", message: "", since: now() };
       return undefined;
+    }
+    if (hook.name.endsWith("-relation-created") && hook.relationId !== undefined) {
+      // The uniter enters the relation's scope (EnterScope with the unit's network settings) as
+      // soon as it sees the relation, before relation-created runs.
+      const relation = this.model.relations[hook.relationId];
+      if (relation) enterScopeSettings(relation, unit);
     }
     this.setJujuStatusBefore(unit, hook.name);
     if (hook.name !== "update-status") {

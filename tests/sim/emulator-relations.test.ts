@@ -327,3 +327,26 @@ describe("remove-relation (§5.3)", () => {
     expect((await c.exec("beta/0", `secret-get ${Object.values(c.model.secrets)[0]!.id}`)).code).toBe(1);
   });
 });
+
+describe("entering scope (§3.3)", () => {
+  it("fills the unit's own bag with its addresses before relation-created runs", async () => {
+    await c.deploy(PROBE, "gamma", {
+      config: {
+        "script-hook": "db-relation-created",
+        script: 'juju-log "own-bag=$(relation-get - "$JUJU_UNIT_NAME" --format=json)"',
+      },
+    });
+    await c.waitFor({ timeoutMs: 30_000 });
+    c.integrate("gamma:db", "beta:backend");
+    await c.waitFor({ timeoutMs: 30_000 });
+    const line = c.model.logs.find(
+      (record) => record.unit === "gamma/0" && record.message.includes("own-bag="),
+    );
+    const address = c.unit("gamma/0").address;
+    expect(JSON.parse(line!.message.slice(line!.message.indexOf("own-bag=") + "own-bag=".length))).toEqual({
+      "egress-subnets": `${address}/32`,
+      "ingress-address": address,
+      "private-address": address,
+    });
+  });
+});
