@@ -229,9 +229,9 @@ export interface AclOutcome {
 /**
  * Asserted on every pass, so tampering is undone at the next hook: each accepted client's chroot
  * exists with its ACL (for that user only, applied to every existing child when it changes), its
- * parents belong to the super user (a client needs no rights on them, and must have none: with
- * delete on a shared parent one client could remove another's empty chroot and recreate it for
- * itself), and its hard quota is set. A chroot whose relation is gone or moved keeps its data
+ * parents belong to the super user with nothing for a client but CREATE on its chroot's direct
+ * parent (parentAcls: with delete on a shared parent one client could remove another's empty
+ * chroot and recreate it for itself), and its hard quota is set. A chroot whose relation is gone or moved keeps its data
  * (documented), with its ACL reset to the super user only and its quota removed; a later relation
  * asking for the same chroot gets access again.
  */
@@ -251,9 +251,8 @@ export async function applyAcls(
     const password = credentials.clients.get(request.relationId);
     if (!password) continue;
     const acl = aclFor(request.relationId, password, request.perms);
-    for (const parent of ancestorsOf(request.chroot)) {
-      if (!(await zk.exists(parent))) await zk.ensurePath(parent, { acl: superOnly });
-    }
+    // Missing parents are created as the super user's (parentAcls below adds the client's CREATE).
+    await zk.ensurePath(ancestorsOf(request.chroot).at(-1)!, { acl: superOnly });
     const served = previous?.chroot === request.chroot && previous.perms === request.perms;
     if (!(await zk.exists(request.chroot))) {
       await zk.ensurePath(request.chroot, { acl });
