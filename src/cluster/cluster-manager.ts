@@ -246,16 +246,22 @@ export class ClusterManager {
    * it — membership differs from the units, a restart is requested, or nothing is committed yet — so
    * a settled ensemble's hooks skip the call.
    */
-  private markDying(units: PeerUnit[], committed: EnsembleConfig | undefined): PeerUnit[] {
+  private markDying(
+    units: PeerUnit[],
+    committed: EnsembleConfig | undefined,
+  ): { units: PeerUnit[]; planned?: ReadonlySet<number> } {
     const members = committed?.servers.map((server) => server.id).sort((a, b) => a - b);
     const ids = units.map((unit) => serverIdOf(unit.name)).sort((a, b) => a - b);
     const decisionsPending =
       !members ||
       JSON.stringify(members) !== JSON.stringify(ids) ||
       units.some((unit) => unit.restartRequest);
-    if (!this.model.isLeader || !decisionsPending) return units;
-    const planned = new Set(this.hook.tools.plannedUnits());
-    return units.map((unit) => (planned.has(unit.name) ? unit : { ...unit, dying: true }));
+    if (!this.model.isLeader || !decisionsPending) return { units };
+    const names = new Set(this.hook.tools.plannedUnits());
+    return {
+      units: units.map((unit) => (names.has(unit.name) ? unit : { ...unit, dying: true })),
+      planned: new Set([...names].map(unitNumber)),
+    };
   }
 
   private peerUnits(peers: Relation, address: string | undefined, departing: boolean): PeerUnit[] {
@@ -510,7 +516,7 @@ export class ClusterManager {
       });
     }
     const snapshot: ClusterSnapshot = {
-      units: this.markDying(units, committed),
+      ...this.markDying(units, committed),
       bootstrapUnit: appData["bootstrap-unit"],
       restartGranted: appData["restart-granted"],
       committed,

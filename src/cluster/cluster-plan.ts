@@ -42,6 +42,20 @@ export interface ClusterSnapshot {
   readonly committed: EnsembleConfig | undefined;
   /** srvr of each unit's server, by unit name. */
   readonly probes: ReadonlyMap<string, ServerProbe>;
+  /**
+   * Numbers of the units Juju intends to keep (goal-state, not dying); undefined when not asked.
+   * The peer relation shows a unit only once this unit's `relation-joined` for it has run, so a unit
+   * that has just become leader may not see peers that exist and serve: without this, it would
+   * bootstrap a second ensemble or remove members it cannot see.
+   */
+  readonly planned?: ReadonlySet<number> | undefined;
+}
+
+/** Planned units this unit's peer relation does not show yet (their relation-joined is to come). */
+function unseenUnits(snapshot: ClusterSnapshot): number[] {
+  if (!snapshot.planned) return [];
+  const seen = new Set(snapshot.units.map((unit) => unit.number));
+  return [...snapshot.planned].filter((number) => !seen.has(number)).sort((a, b) => a - b);
 }
 
 const IPV4 = /^(?:\d{1,3}\.){3}\d{1,3}$/;
@@ -105,13 +119,18 @@ export function ensembleExists(snapshot: ClusterSnapshot): boolean {
 
 /**
  * Leader: the unit that should bootstrap the ensemble. Keeps an earlier choice while that unit is
- * present and alive (or has started); otherwise the lowest-numbered live unit with an address, so a
- * unit removed before it ever started cannot block the others.
+ * present and alive (or has started), and while Juju still plans it even if this unit cannot see it
+ * yet; otherwise the lowest-numbered live unit with an address, so a unit removed before it ever
+ * started cannot block the others. A new choice needs the whole picture: goal-state asked, and every
+ * planned unit visible (one this unit cannot see yet may have started the ensemble already).
  */
 export function chooseBootstrapUnit(snapshot: ClusterSnapshot): string | undefined {
-  const current = snapshot.units.find((unit) => unit.name === snapshot.bootstrapUnit);
+  const recorded = snapshot.bootstrapUnit;
+  const current = snapshot.units.find((unit) => unit.name === recorded);
   if (current && (current.started || !current.dying)) return current.name;
-  if (ensembleExists(snapshot)) return snapshot.bootstrapUnit;
+  if (ensembleExists(snapshot)) return recorded;
+  if (!snapshot.planned || unseenUnits(snapshot).length > 0) return recorded;
+  if (recorded !== undefined && !current && snapshot.planned.has(unitNumber(recorded))) return recorded;
   return snapshot.units.filter((unit) => !unit.dying && hasAddress(unit)).sort(byNumber)[0]?.name;
 }
 
@@ -228,9 +247,12 @@ export function nextReconfig(snapshot: ClusterSnapshot): ReconfigStep {
   const unitById = new Map(snapshot.units.map((unit) => [serverIdOf(unit.name), unit]));
   const voters = participantIds(committed);
 
+  // A member whose unit this unit cannot see leaves only once Juju no longer plans that unit: a
+  // unit that has just become leader sees peers only as their relation-joined hooks run here.
   const leaving = committed.servers.filter((server) => {
     const unit = unitById.get(server.id);
-    return unit === undefined || unit.dying || server.role === "observer";
+    if (unit === undefined) return snapshot.planned !== undefined && !snapshot.planned.has(server.id - 1);
+    return unit.dying || server.role === "observer";
   });
   if (leaving.length > 0) {
     const zkLeader = [...snapshot.probes.entries()].find(([, probe]) => probe.mode === "leader")?.[0];
@@ -259,6 +281,10 @@ export function nextReconfig(snapshot: ClusterSnapshot): ReconfigStep {
   const next = snapshot.units
     .filter((unit) => !unit.dying && !voters.includes(serverIdOf(unit.name)))
     .sort(byNumber)[0];
+  const unseen = unseenUnits(snapshot).find((number) => !voters.includes(number + 1));
+  if (unseen !== undefined && (next === undefined || unseen < next.number)) {
+    return { kind: "none", reason: `waiting for unit ${unseen} to join the peer relation before adding it` };
+  }
   if (next) {
     if (!hasAddress(next) || !next.started) {
       return { kind: "none", reason: `waiting for ${next.name} to start its server before adding it` };

@@ -107,15 +107,25 @@ interface Given {
   readonly probes?: Readonly<Record<number, Probe>>;
   readonly bootstrap?: number;
   readonly granted?: number;
+  /**
+   * The units goal-state plans (not dying), by number; by default exactly the live units given (a
+   * complete view), "not asked" when goal-state was not called.
+   */
+  readonly planned?: readonly number[] | "not asked";
 }
 
 function given(state: Given): ClusterSnapshot {
+  const planned =
+    state.planned === "not asked"
+      ? undefined
+      : new Set(state.planned ?? state.units.filter((u) => !u.dying).map((u) => u.number));
   return {
     units: state.units,
     bootstrapUnit: state.bootstrap === undefined ? undefined : name(state.bootstrap),
     restartGranted: state.granted === undefined ? undefined : name(state.granted),
     committed: state.committed === undefined ? undefined : ensemble(state.committed),
     probes: new Map(Object.entries(state.probes ?? {}).map(([n, p]) => [name(Number(n)), probe(p)])),
+    planned,
   };
 }
 
@@ -231,6 +241,23 @@ describe("chooseBootstrapUnit", () => {
       scenario: "every unit is dying: none",
       snapshot: given({ units: [dying(fresh(0)), dying(fresh(1))] }),
       decision: undefined,
+    },
+    // A unit that has just become leader sees peers only as their relation-joined hooks run on it
+    // (the race the leadership test in juju-quirks found: unit 3 bootstrapped a second ensemble).
+    {
+      scenario: "a new leader that sees none of its peers yet keeps the recorded unit it cannot see",
+      snapshot: given({ units: [fresh(3)], bootstrap: 0, planned: [0, 1, 2, 3] }),
+      decision: name(0),
+    },
+    {
+      scenario: "nothing recorded and a planned unit not visible yet: no choice until it shows",
+      snapshot: given({ units: [fresh(1), fresh(2)], planned: [0, 1, 2] }),
+      decision: undefined,
+    },
+    {
+      scenario: "goal-state not asked: no new choice",
+      snapshot: given({ units: [fresh(1), fresh(2)], bootstrap: 0, planned: "not asked" }),
+      decision: name(0),
     },
   ])("$scenario", ({ snapshot, decision }) => {
     expect(chooseBootstrapUnit(snapshot)).toBe(decision);
@@ -572,6 +599,39 @@ describe("nextReconfig", () => {
         probes: { 0: "leader", 1: "follower", 3: "follower" },
       }),
       decision: removeGone(2),
+    },
+    // A unit that has just become leader sees peers only as their relation-joined hooks run on it
+    // (the juju-quirks leadership race: unit 3, leader before it saw anyone, removed live members).
+    {
+      scenario:
+        "a new leader that cannot see the voters yet removes none of them; it adds itself once synced",
+      snapshot: given({
+        units: [started(3)],
+        committed: "0 1 2",
+        probes: { 3: "observer" },
+        planned: [0, 1, 2, 3],
+      }),
+      decision: add(3),
+    },
+    {
+      scenario: "a member whose unit is not visible and goal-state was not asked: kept",
+      snapshot: given({
+        units: [started(0), started(1)],
+        committed: "0 1 2",
+        probes: { 0: "leader", 1: "follower" },
+        planned: "not asked",
+      }),
+      decision: noStep(/membership matches/),
+    },
+    {
+      scenario: "a lower planned joiner not visible yet: a higher one waits for it (strict unit order)",
+      snapshot: given({
+        units: [started(0), started(1), started(4)],
+        committed: "0 1",
+        probes: { 0: "leader", 1: "follower", 4: "follower" },
+        planned: [0, 1, 3, 4],
+      }),
+      decision: noStep(/unit 3 to join the peer relation/),
     },
     // Scale down: one removal per step, followers before the ZooKeeper leader.
     {
