@@ -39,6 +39,9 @@ export type ConfigResult<S extends ConfigSpec> =
 function typeProblem(spec: OptionSpec, value: unknown): string | undefined {
   switch (spec.type) {
     case "int":
+      // Juju accepts any int64; JSON numbers beyond 2^53 arrive rounded, so they are refused.
+      if (Number.isInteger(value) && !Number.isSafeInteger(value))
+        return `must be between -${Number.MAX_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}`;
       return Number.isInteger(value) ? undefined : "must be an integer";
     case "float":
       return typeof value === "number" && Number.isFinite(value) ? undefined : "must be a number";

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { toolError } from "./errors";
+import { NotLeaderError, toolError } from "./errors";
 import { redactedArgv, type ToolCall, type ToolRunner } from "./tool-runner";
 
 export interface RelationRef {
@@ -140,7 +140,12 @@ export class HookTools {
     this.calls += 1;
     const result = this.runner.run(call);
     if (result.exitCode !== 0) {
-      throw toolError({ argv: redactedArgv(call), exitCode: result.exitCode, stderr: result.stderr });
+      const error = toolError({ argv: redactedArgv(call), exitCode: result.exitCode, stderr: result.stderr });
+      // Juju refused a leader-only call: leadership moved during this hook, and Juju keeps this unit
+      // a minion for the rest of it (runner/context/leader.go `isMinion` is sticky), so stop trusting
+      // the earlier answer.
+      if (error instanceof NotLeaderError) this.leadership = { leader: false, at: this.now() };
+      throw error;
     }
     return result.stdout;
   }

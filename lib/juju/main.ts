@@ -4,6 +4,7 @@
  * and retries it (juju-contract §4, §5.5).
  */
 import { contextFromEnv, type JujuContext } from "./context";
+import { NotLeaderError } from "./errors";
 import { HookTools } from "./hook-tools";
 import { BufferedJujuLog, createLogger, type Logger } from "./log";
 import { Action, Model } from "./model";
@@ -58,7 +59,14 @@ export async function runHook(handler: CharmHandler, options: RunOptions = {}): 
     const unit = unitStatus.chosen;
     if (unit) tools.statusSet(unit.name, unit.message);
     const app = appStatus.chosen;
-    if (app && model.isLeader) tools.statusSet(app.name, app.message, true);
+    if (app && model.isLeader) {
+      try {
+        tools.statusSet(app.name, app.message, true);
+      } catch (error) {
+        if (!(error instanceof NotLeaderError)) throw error;
+        log.info("leadership moved to another unit during this hook; the new leader reports the application");
+      }
+    }
     sink.flush(tools);
     return 0;
   } catch (error) {

@@ -134,6 +134,15 @@ describe("leadership, config, status, version, log", () => {
     expect(fake.argvs.filter((argv) => argv[0] === "is-leader")).toHaveLength(2);
   });
 
+  it("a refused leader-only call ends the trust in an earlier is-leader answer (Juju's minion is sticky)", () => {
+    fake.answer("is-leader", { stdout: "true\n" });
+    expect(tools.isLeader()).toBe(true);
+    fake.answer("relation-set", { stderr: "ERROR cannot write relation settings\n", exitCode: 1 });
+    expect(() => tools.relationSet(cluster, "zookeeper", { a: "b" }, true)).toThrow(NotLeaderError);
+    expect(tools.isLeader()).toBe(false);
+    expect(fake.argvs.filter((argv) => argv[0] === "is-leader")).toHaveLength(1);
+  });
+
   it("config-get returns typed values", () => {
     fake.answer("config-get", { stdout: '{"init-limit":5,"log-level":"INFO","flag":true}\n' });
     expect(tools.configGet()).toEqual({ "init-limit": 5, "log-level": "INFO", flag: true });

@@ -141,6 +141,19 @@ describe("runHook", () => {
     expect(fake.argvs.some((argv) => argv[0] === "relation-set")).toBe(false);
   });
 
+  it("leadership lost before the application status is set: logged, not a failed hook", async () => {
+    fake.answer("is-leader", { stdout: "true\n" });
+    fake.answer("status-set", { stderr: "ERROR this unit is not the leader\n", exitCode: 1 });
+    const code = await runHook((hook) => hook.reportApp(waiting("2 of 3 units are voting members")), {
+      env: env(),
+      runner: fake.runner,
+    });
+    expect(code).toBe(0);
+    const log = fake.calls.find((call) => call.argv[0] === "juju-log")!;
+    expect(log.argv.slice(0, 3)).toEqual(["juju-log", "--log-level", "INFO"]);
+    expect(log.argv[4]).toContain("leadership moved to another unit during this hook");
+  });
+
   it("databag writes send only changed keys", async () => {
     fake.answer("relation-ids", { stdout: '["cluster:0"]\n' });
     fake.answer("relation-get", { stdout: '{"a":"1","b":"2"}\n' });

@@ -140,4 +140,16 @@ describe("config", () => {
       problems: [{ option: "tick-time", message: 'tick-time must be an integer (got "fast")' }],
     });
   });
+
+  it("refuses an int64 beyond 2^53 (Juju accepts it; config-get's JSON rounds it) instead of using a rounded value", () => {
+    expect(parseConfig(spec, JSON.parse('{"tick-time":9223372036854775807}'))).toMatchObject({
+      ok: false,
+      problems: [
+        {
+          option: "tick-time",
+          message: expect.stringMatching(/^tick-time must be between -9007199254740991 and 9007199254740991/),
+        },
+      ],
+    });
+  });
 });
