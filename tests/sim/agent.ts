@@ -16,6 +16,7 @@ import {
   remoteAppOf,
   type Unit,
 } from "./model";
+import { secretClock, secretExpiredRan, secretRotated } from "./secret-timers";
 
 export interface RelationSeen {
   created: boolean;
@@ -194,6 +195,44 @@ export class UnitAgentState {
               secretLabel: consumer.label ?? "",
             },
             () => this.secretsNotified.set(secret.id, latest),
+          );
+        }
+      }
+
+      // secret-rotate and secret-expired: the owner (the leader, for an application's secret) when
+      // a rotation falls due or a revision has expired (secret-timers.ts has Juju's timing).
+      const clock = secretClock(model);
+      for (const secret of Object.values(model.secrets)) {
+        const owner =
+          secret.ownerKind === "application"
+            ? isLeader && secret.ownerApp === unit.app
+            : secret.ownerUnit === unit.name;
+        if (!owner) continue;
+        const latest = secret.revisions.at(-1)?.revision ?? 0;
+        if (secret.nextRotate !== undefined && Date.parse(secret.nextRotate) <= clock) {
+          return hook(
+            {
+              kind: "hook",
+              name: "secret-rotate",
+              secretId: `secret:${secret.id}`,
+              secretLabel: secret.label ?? "",
+            },
+            () => secretRotated(secret, latest, secretClock(model)),
+          );
+        }
+        const expired = secret.revisions.find(
+          (revision) => revision.expireDue !== undefined && Date.parse(revision.expireDue) <= clock,
+        );
+        if (expired) {
+          return hook(
+            {
+              kind: "hook",
+              name: "secret-expired",
+              secretId: `secret:${secret.id}`,
+              secretLabel: secret.label ?? "",
+              secretRevision: expired.revision,
+            },
+            () => secretExpiredRan(secret, expired.revision, secretClock(model)),
           );
         }
       }

@@ -6,6 +6,7 @@ import { isAbsolute, join } from "node:path";
 import { parse as parseYaml, stringify } from "yaml";
 import type { Controller } from "./controller";
 import { formattedStatus, tabularStatus, yamlStatus } from "./status";
+import { parseGoDuration } from "./tools/go-value";
 
 export interface CommandIO {
   readonly cwd: string;
@@ -22,13 +23,20 @@ export const USAGE = `Usage: npm run --silent sim -- <verb> [arguments]   (model
   integrate|relate <a[:ep]> <b[:ep]>                           remove-relation <a> <b>
   config <app> [key | key=value … | --reset key]               model-config [key[=value] …]
   run <unit|app/leader> <action> [key=value …] [--format=json]
-  exec --unit <unit> -- <command …>
+  exec --unit <unit> [--timeout 5m] -- <command …>
   status [--format=tabular|yaml|json]   wait-for [--timeout SECONDS]   resolved <unit>
   debug-log [--include <unit>] [--replay] [--no-tail] [--lines N]
   destroy-model
 `;
 
 class UsageError extends Error {}
+
+/** JSON.stringify, with bigint values (int64 config) written as the integers they are. */
+function jsonWithInt64(value: unknown): string {
+  return JSON.stringify(value, (_key, item) =>
+    typeof item === "bigint" ? `\u0000int64:${item}` : item,
+  ).replace(/"\\u0000int64:(-?\d+)"/g, "$1");
+}
 
 interface Parsed {
   positional: string[];
@@ -156,12 +164,16 @@ export async function executeCommand(
                 description: option.description,
                 source: key in controller.application(app).config ? "user" : "default",
                 type: option.type,
-                value: config[key],
+                // An int64 beyond 2^53 is held as its decimal text; Juju prints the integer.
+                value:
+                  option.type === "int" && typeof config[key] === "string"
+                    ? BigInt(config[key] as string)
+                    : config[key],
               },
             ]),
           );
           const shown = { application: app, charm: controller.application(app).charm.meta.name, settings };
-          io.out(format(parsed, "yaml") === "json" ? `${JSON.stringify(shown)}\n` : stringify(shown));
+          io.out(format(parsed, "yaml") === "json" ? `${jsonWithInt64(shown)}\n` : stringify(shown));
           return 0;
         }
         if (items.length === 1 && !items[0]!.includes("=")) {
@@ -232,11 +244,16 @@ export async function executeCommand(
         return 0;
       }
       case "exec": {
-        const parsed = parseArgs(args, ["--unit", "-u"]);
+        const parsed = parseArgs(args, ["--unit", "-u", "--timeout"]);
         const unit = parsed.options.get("--unit")?.at(-1) ?? parsed.options.get("-u")?.at(-1);
         const command = [...parsed.positional, ...parsed.rest];
-        if (!unit || command.length === 0) throw new UsageError("exec --unit <unit> -- <command>");
-        const result = await controller.exec(unit, command.join(" "));
+        if (!unit || command.length === 0)
+          throw new UsageError("exec --unit <unit> [--timeout <duration>] -- <command>");
+        const timeout = parsed.options.get("--timeout")?.at(-1) ?? "5m";
+        const timeoutMs = parseGoDuration(timeout);
+        if (timeoutMs === undefined || timeoutMs < 0)
+          throw new UsageError(`invalid value "${timeout}" for option --timeout`);
+        const result = await controller.exec(unit, command.join(" "), timeoutMs);
         io.out(result.stdout);
         io.err(result.stderr);
         return result.code;

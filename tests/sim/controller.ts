@@ -34,9 +34,11 @@ import {
   remoteAppOf,
   type Unit,
 } from "./model";
+import { secretClock } from "./secret-timers";
 import { ServiceManager } from "./services";
 import { buildJujuc, ioFor, type ToolOutput, type ToolRequest, ToolServer } from "./tool-server";
 import { TOOL_NAMES } from "./tools";
+import { parseGoDuration } from "./tools/go-value";
 
 export const JUJU_VERSION = "3.6.4";
 
@@ -51,7 +53,7 @@ export interface ControllerOptions {
   readonly subnet?: string;
   /** How long a dead leader's lease lasts before another unit is elected (Juju: ~30–60 s). */
   readonly leaseExpiryMs?: number;
-  /** First retry delay of a failed hook (Juju: 5 s), doubling up to retryMaxMs (Juju: 5 min). */
+  /** First retry delay of a failed hook (Juju: 5 s), doubling (±3 %) up to retryMaxMs (Juju: 5 min). */
   readonly retryBaseMs?: number;
   readonly retryMaxMs?: number;
   /** Called for every log line the model records (hook output, juju-log, controller notes). */
@@ -81,7 +83,27 @@ interface ForcedHook {
 interface HookFailure {
   readonly op: NextHook;
   attempts: number;
+  /** The backoff this failure waited (the next one doubles it). */
+  delayMs: number;
   retryAt: number;
+}
+
+/**
+ * The wait before retrying a failed hook, as Juju's uniter times it (a utils BackoffTimer built
+ * from the RetryStrategy facade: Min 5 s, Max 5 min, Factor 2, Jitter true): the first retry waits
+ * `baseMs`; each later one doubles the previous wait and moves it by up to ±3 %, capped at `maxMs`
+ * (J:internal/worker/uniter/uniter.go `retryHookTimer`; juju/utils timer.go `increaseDuration`;
+ * J:apiserver/facades/agent/retrystrategy).
+ */
+export function nextRetryDelay(
+  previousMs: number | undefined,
+  baseMs: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): number {
+  if (previousMs === undefined) return Math.min(baseMs, maxMs);
+  const doubled = previousMs * 2;
+  return Math.min(Math.round(doubled + doubled * (random() * 2 - 1) * 0.03), maxMs);
 }
 
 interface AgentRuntime {
@@ -123,17 +145,12 @@ export interface RunHookNowOptions {
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/snap/bin";
 
 function parseDuration(value: string): number {
-  let total = 0;
-  const pattern = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
-  let consumed = 0;
-  for (const match of value.matchAll(pattern)) {
-    const amount = Number(match[1]);
-    total += amount * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as "ms" | "s" | "m" | "h"];
-    consumed += match[0].length;
-  }
-  if (consumed !== value.length || value === "") throw new Error(`invalid duration ${JSON.stringify(value)}`);
-  return total;
+  const ms = parseGoDuration(value);
+  if (ms === undefined) throw new Error(`invalid duration ${JSON.stringify(value)}`);
+  return ms;
 }
+
+const INT64_MAX = 2n ** 63n - 1n;
 
 /** Go's strconv.ParseBool spellings (charm config `boolean` options are parsed with it). */
 const GO_BOOLS: Readonly<Record<string, boolean>> = {
@@ -161,9 +178,14 @@ export function convertConfigValue(charm: Charm, key: string, raw: string): unkn
   if (!option) throw new Error(`unknown option "${key}"`);
   const wrong = () => new Error(`option "${key}" expected ${option.type}, got ${JSON.stringify(raw)}`);
   switch (option.type) {
-    case "int":
-      if (!/^[+-]?\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw wrong();
-      return Number(raw);
+    case "int": {
+      // strconv.ParseInt(raw, 10, 64): an int64. Beyond 2^53 the value is kept as its decimal
+      // text, which config-get prints as the integer it is (GoValue bigint).
+      if (!/^[+-]?\d+$/.test(raw)) throw wrong();
+      const value = BigInt(raw);
+      if (value > INT64_MAX || value < -INT64_MAX - 1n) throw wrong();
+      return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+    }
     case "float":
       if (/^[+-]?(inf|infinity)$/i.test(raw)) return raw.startsWith("-") ? -Infinity : Infinity;
       if (/^[+-]?nan$/i.test(raw)) return Number.NaN;
@@ -193,6 +215,8 @@ export class Controller {
   private readonly ticker: NodeJS.Timeout;
   private readonly pendingElections = new Map<string, NodeJS.Timeout>();
   private readonly failpoints = new Set<string>();
+  /** `<unit> <tool>`: loseLeadershipOnce failpoints. */
+  private readonly leadershipLosses = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly logListeners = new Set<(record: LogRecord) => void>();
   /** Hook tools called per running hook context (for HookRunRecord.toolCalls). */
@@ -281,6 +305,13 @@ export class Controller {
     }
     const logged = this.model.logs.length;
     const output = context.run(request.tool, request.args, ioFor(request));
+    const app = this.model.units[context.unitName]?.app;
+    if (
+      app &&
+      this.model.applications[app]?.leader === context.unitName &&
+      this.leadershipLosses.delete(`${context.unitName} ${request.tool}`)
+    )
+      this.moveLeadership(app);
     for (const record of this.model.logs.slice(logged))
       for (const listener of this.logListeners) listener(record);
     this.kick();
@@ -593,11 +624,6 @@ export class Controller {
   }
 
   /**
-   * A test failpoint: the next time `hook` runs on `unit` it does all its work and then counts as
-   * failed (exit 1), as if it crashed at its very end; its buffered changes are discarded and Juju's
-   * retry rules apply.
-   */
-  /**
    * As if `unitName`'s agent had restarted: from now on its relation-broken hooks export an empty
    * JUJU_REMOTE_APP, as Juju's do after an agent restart (the uniter's relation state fills the
    * remote application only in SynchronizeScopes; LP 1960934). HookVars exports the variable
@@ -608,9 +634,62 @@ export class Controller {
     this.restartedAgents.add(unitName);
   }
 
+  /**
+   * A test failpoint: the next time `hook` runs on `unit` it does all its work and then counts as
+   * failed (exit 1), as if it crashed at its very end; its buffered changes are discarded and Juju's
+   * retry rules apply.
+   */
   failHookOnce(unitName: string, hook: string): void {
     this.unit(unitName);
     this.failpoints.add(`${unitName} ${hook}`);
+  }
+
+  /**
+   * Takes leadership of `appName` away from its leader now and gives it to `toUnit` (default: another
+   * live unit), as when the leader's agent cannot renew its lease in time (a busy or partitioned
+   * controller). A hook the old leader is running goes on: its next `is-leader` answers False (the
+   * call re-claims the lease, which fails), leader-only tools refuse, and the commit of its
+   * application-bag writes fails (J:internal/worker/uniter/runner/context/leader.go; the controller
+   * checks the leadership token in CommitHookChanges). The new leader runs leader-elected, the
+   * others leader-settings-changed.
+   */
+  moveLeadership(appName: string, toUnit?: string): string {
+    const app = this.application(appName);
+    const candidates = this.unitsOf(appName).filter(
+      (unit) => unit.life === "alive" && this.agents.has(unit.name) && unit.name !== app.leader,
+    );
+    const chosen = toUnit ?? candidates[randomInt(0, Math.max(1, candidates.length))]?.name;
+    if (!chosen || !candidates.some((unit) => unit.name === chosen))
+      throw new Error(`no other live unit of "${appName}" can take leadership`);
+    this.log(
+      app.leader ?? chosen,
+      "INFO",
+      "juju.worker.leadership",
+      `${app.leader} lost leadership of ${appName}`,
+    );
+    this.elect(appName, chosen);
+    return chosen;
+  }
+
+  /** The model's secret clock, as hooks see it (secret expiry and rotation times). */
+  private readonly secretNow = (): Date => new Date(secretClock(this.model));
+
+  /**
+   * Moves the model's secret clock `ms` ahead of the wall clock, so secret rotations and expiries
+   * fall due as if that much time had passed (hook retries, leases and update-status keep real time).
+   */
+  advanceClock(ms: number): void {
+    this.model.clockOffsetMs = (this.model.clockOffsetMs ?? 0) + ms;
+    this.kick();
+  }
+
+  /**
+   * A test failpoint: the next time `unitName`, while leading, calls hook tool `tool`, leadership
+   * moves to another unit (moveLeadership) right after the tool has answered, mid-hook.
+   */
+  loseLeadershipOnce(unitName: string, tool: string): void {
+    this.unit(unitName);
+    this.leadershipLosses.add(`${unitName} ${tool}`);
   }
 
   /** How many hooks have succeeded, per unit (from the uniter's `ran "<hook>" hook` log lines). */
@@ -978,7 +1057,7 @@ export class Controller {
       const suffix = hook.remoteUnit ? ` for ${hook.remoteUnit}` : "";
       unit.agentStatus = { status: "executing", message: `running ${hook.name} hook${suffix}`, since: now() };
     }
-    const context = new HookContext(this.model, unit.name, hook, op.view);
+    const context = new HookContext(this.model, unit.name, hook, op.view, { now: this.secretNow });
     this.contexts.set(context.contextId, context);
     const toolCalls: string[] = [];
     this.toolCalls.set(context.contextId, toolCalls);
@@ -1060,8 +1139,8 @@ export class Controller {
       return;
     }
     const attempts = (agent.error?.attempts ?? 0) + 1;
-    const delay = Math.min(this.retryBaseMs * 2 ** (attempts - 1), this.retryMaxMs);
-    agent.error = { op, attempts, retryAt: Date.now() + delay };
+    const delay = nextRetryDelay(agent.error?.delayMs, this.retryBaseMs, this.retryMaxMs);
+    agent.error = { op, attempts, delayMs: delay, retryAt: Date.now() + delay };
     this.timer(delay, () => this.kick());
     unit.agentStatus = {
       status: "error",
@@ -1089,7 +1168,7 @@ export class Controller {
     const previous = unit.agentStatus;
     unit.agentStatus = { status: "executing", message: `running action ${record.name}`, since: now() };
     const descriptor: HookDescriptor = { kind: "action", name: record.name, actionId };
-    const context = new HookContext(this.model, unit.name, descriptor, view);
+    const context = new HookContext(this.model, unit.name, descriptor, view, { now: this.secretNow });
     this.contexts.set(context.contextId, context);
     try {
       const env = this.hookEnv(unit, context, descriptor);
@@ -1104,7 +1183,19 @@ export class Controller {
         isExec
           ? undefined
           : (level, line) => this.log(unit.name, level, `unit.${unit.name}.${record.name}`, line),
+        false,
+        // juju-exec's timeout arrives in nanoseconds; when it passes, utils/exec kills the command's
+        // process group and the action fails with ErrCancelled, its changes not flushed
+        // (runner.go `runCommandsWithTimeout`, context.go `Flush` with an error).
+        isExec && typeof record.params.timeout === "number" ? Math.ceil(record.params.timeout / 1e6) : 0,
       );
+      if (result.cancelled) {
+        context.discard();
+        record.status = "failed";
+        record.message = "command cancelled";
+        record.completed = now();
+        return;
+      }
       // A charm action that exits non-zero is an error and its changes are discarded (§3.13);
       // juju-exec flushes its context regardless of the exit code.
       if (result.code === 0 || isExec) {
@@ -1209,13 +1300,28 @@ export class Controller {
     cwd: string,
     onLine?: (level: string, line: string) => void,
     measure = false,
-  ): Promise<ExecResult & { usage?: ProcessUsage }> {
+    timeoutMs = 0,
+  ): Promise<ExecResult & { usage?: ProcessUsage; cancelled?: boolean }> {
     return new Promise((resolveRun) => {
       const child = machine.spawn(measure ? [HOOK_RUSAGE_PATH, ...command] : command, {
         env,
         cwd,
         stdio: measure ? ["ignore", "pipe", "pipe", "pipe"] : ["ignore", "pipe", "pipe"],
+        // Its own process group, so a timeout kills the command and everything it started.
+        detached: timeoutMs > 0,
       });
+      let cancelled = false;
+      const deadline =
+        timeoutMs > 0
+          ? setTimeout(() => {
+              cancelled = true;
+              try {
+                process.kill(-child.pid!, "SIGKILL");
+              } catch {
+                // Already gone.
+              }
+            }, timeoutMs)
+          : undefined;
       let report = "";
       (child.stdio[3] as NodeJS.ReadableStream | null | undefined)?.on("data", (chunk: Buffer) => {
         report += chunk.toString();
@@ -1232,12 +1338,19 @@ export class Controller {
         stderr += String(error);
       });
       child.on("close", (code, signal) => {
+        clearTimeout(deadline);
         if (onLine) {
           for (const line of stdout.split("\n").filter((l) => l !== "")) onLine("DEBUG", line);
           for (const line of stderr.split("\n").filter((l) => l !== "")) onLine("WARNING", line);
         }
         const measured = measure ? parseUsageReport(report) : undefined;
-        resolveRun({ code: code ?? (signal ? 128 : 1), stdout, stderr, usage: measured?.usage });
+        resolveRun({
+          code: code ?? (signal ? 128 : 1),
+          stdout,
+          stderr,
+          usage: measured?.usage,
+          ...(cancelled ? { cancelled } : {}),
+        });
       });
     });
   }

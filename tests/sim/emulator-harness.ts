@@ -21,13 +21,15 @@ export interface ProbeEvent {
   readonly relation: string;
   readonly storage: string;
   readonly secret: string;
+  /** JUJU_SECRET_REVISION, for secret-expired and secret-remove. */
+  readonly revision: string;
   /** Position in model.logs, for ordering across units. */
   readonly index: number;
   readonly time: number;
 }
 
 const EVENT_LINE =
-  /event=(\S+) remote=(\S*) app=(\S*) departing=(\S*) relation=(\S*) storage=(\S*) secret=(\S*)$/;
+  /event=(\S+) remote=(\S*) app=(\S*) departing=(\S*) relation=(\S*) storage=(\S*) secret=(\S*) revision=(\S*)$/;
 
 export function probeEvents(logs: readonly LogRecord[], unit?: string): ProbeEvent[] {
   const events: ProbeEvent[] = [];
@@ -36,7 +38,8 @@ export function probeEvents(logs: readonly LogRecord[], unit?: string): ProbeEve
     if (unit !== undefined && record.unit !== unit) return;
     const match = EVENT_LINE.exec(record.message);
     if (!match) return;
-    const [, event, remote, app, departing, relation, storage, secret] = match as unknown as string[];
+    const [, event, remote, app, departing, relation, storage, secret, revision] =
+      match as unknown as string[];
     events.push({
       unit: record.unit,
       event: event!,
@@ -46,6 +49,7 @@ export function probeEvents(logs: readonly LogRecord[], unit?: string): ProbeEve
       relation: relation!,
       storage: storage!,
       secret: secret!,
+      revision: revision!,
       index,
       time: Date.parse(record.time),
     });

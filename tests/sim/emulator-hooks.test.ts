@@ -5,10 +5,12 @@
  * the model's timer, and the hook-tool round trip. One two-unit probe model, in order.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Controller } from "./controller";
+import { executeCommand } from "./commands";
+import { type Controller, nextRetryDelay } from "./controller";
 import {
   eventNames,
   type Harness,
+  isRunning,
   median,
   PROBE,
   probeEvents,
@@ -163,6 +165,19 @@ describe("hook context and tool errors through the real executables", () => {
       stdout: "action-get command; echo $JUJU_ACTION_NAME\njuju-exec\n",
     });
   });
+
+  it("kills a juju exec command at its timeout: the task fails as cancelled and its writes are discarded", async () => {
+    const result = await c.exec(
+      "probe/0",
+      "relation-set -r peers:0 cancelled=yes; sleep 30 & echo $! > /tmp/sleeper; sleep 30",
+      1_000,
+    );
+    expect(result).toEqual({ code: 1, stdout: "", stderr: "ERROR command cancelled\n" });
+    expect(c.model.relations[0]!.unitBags["probe/0"]!.data.cancelled).toBeUndefined();
+    // The whole process group went, also what the command left running in the background.
+    const sleeper = Number((await c.exec("probe/0", "cat /tmp/sleeper")).stdout);
+    expect(isRunning(sleeper)).toBe(false);
+  });
 });
 
 describe("a failing hook (§5.5)", () => {
@@ -298,6 +313,63 @@ describe("a failing hook (§5.5)", () => {
   });
 });
 
+describe("retry timing (Juju's BackoffTimer)", () => {
+  it("waits 5 s, then doubles each wait with up to 3 % jitter, capped at 5 min", () => {
+    const delays = (random: () => number) => {
+      const out: number[] = [];
+      let previous: number | undefined;
+      for (let i = 0; i < 10; i += 1) {
+        previous = nextRetryDelay(previous, 5_000, 300_000, random);
+        out.push(previous);
+      }
+      return out;
+    };
+    expect(delays(() => 0.5)).toEqual([
+      5_000, 10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000, 300_000, 300_000,
+    ]);
+    const low = delays(() => 0);
+    expect(low.slice(0, 3)).toEqual([5_000, 9_700, 18_818]);
+    const high = delays(() => 1);
+    expect(high.slice(0, 3)).toEqual([5_000, 10_300, 21_218]);
+    for (let i = 0; i < 200; i += 1) {
+      const [first, second] = delays(Math.random);
+      expect(first).toBe(5_000);
+      expect(second).toBeGreaterThanOrEqual(9_700);
+      expect(second).toBeLessThanOrEqual(10_300);
+    }
+  });
+});
+
+describe("leadership lost in the middle of a hook", () => {
+  it("answers is-leader False from then on, refuses leader tools and discards application-bag writes", async () => {
+    const leader = c.leader("probe")!;
+    const other = leader === "probe/0" ? "probe/1" : "probe/0";
+    const mark = c.model.logs.length;
+    c.loseLeadershipOnce(leader, "is-leader");
+    const refused = await c.exec(
+      leader,
+      "relation-set -r peers:0 --app lost=yes; is-leader; leader-set k=v; is-leader",
+    );
+    expect(refused.stdout).toBe("True\nFalse\n");
+    expect(refused.stderr).toContain(
+      "ERROR cannot write leadership settings: cannot write settings: not the leader\n",
+    );
+    // The application-bag write made while it still led fails at commit (leadership token check).
+    expect(refused.stderr).toContain(
+      `ERROR cannot write relation settings: unit "${leader}" is not leader of application "probe"`,
+    );
+    expect(c.model.relations[0]!.appBags.probe?.data.lost).toBeUndefined();
+    expect(c.leader("probe")).toBe(other);
+    await c.waitFor({ timeoutMs: 30_000 });
+    expect(eventNames(c.model.logs, other, mark)).toContain("leader-elected");
+    expect(eventNames(c.model.logs, leader, mark)).toContain("leader-settings-changed");
+    // Back as the other tests expect.
+    c.moveLeadership("probe", leader);
+    await c.waitFor({ timeoutMs: 30_000 });
+    expect(c.leader("probe")).toBe(leader);
+  });
+});
+
 describe("actions (§3.13)", () => {
   it("returns results, failures and partial results of a crash", async () => {
     const echo = await c.runAction("probe/leader", "echo", { message: "hello" });
@@ -356,6 +428,40 @@ describe("config (§3.6, juju config)", () => {
     await sleep(300);
     await c.waitFor({ timeoutMs: 30_000 });
     expect(eventNames(c.model.logs, "probe/0", again)).toEqual([]);
+  });
+
+  it("accepts any int64, as Juju does (strconv.ParseInt), and prints it exactly", async () => {
+    expect(() => c.setConfig("probe", { count: "9223372036854775808" })).toThrow(
+      'option "count" expected int, got "9223372036854775808"',
+    );
+    c.setConfig("probe", { count: "9223372036854775807" });
+    await c.waitFor({ timeoutMs: 30_000 });
+    expect(
+      (await c.exec("probe/0", "config-get count; config-get --format=json; config-get --format=yaml count"))
+        .stdout,
+    ).toMatch(/^9223372036854775807\n\{.*"count":9223372036854775807[,}].*\n9223372036854775807\n$/);
+    // `juju config` prints it as the integer too.
+    let out = "";
+    const io = {
+      cwd: "/",
+      out: (text: string) => {
+        out += text;
+      },
+      err: () => {},
+      closed: new Promise<void>(() => {}),
+    };
+    expect(await executeCommand(c, ["config", "probe", "count"], io)).toBe(0);
+    expect(await executeCommand(c, ["config", "probe", "--format", "json"], io)).toBe(0);
+    expect(await executeCommand(c, ["config", "probe"], io)).toBe(0);
+    const [single, json, ...yaml] = out.split("\n");
+    expect(single).toBe("9223372036854775807");
+    expect(JSON.parse(json!.replace(/9223372036854775807/g, '"big"')).settings.count.value).toBe("big");
+    expect(yaml.join("\n")).toMatch(/count:\n(.*\n)*? {4}value: 9223372036854775807\n/);
+    c.setConfig("probe", { count: "-9223372036854775808" });
+    await c.waitFor({ timeoutMs: 30_000 });
+    expect((await c.exec("probe/0", "config-get count")).stdout).toBe("-9223372036854775808\n");
+    c.setConfig("probe", {}, ["count"]);
+    await c.waitFor({ timeoutMs: 30_000 });
   });
 });
 

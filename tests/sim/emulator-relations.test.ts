@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Controller } from "./controller";
-import { eventNames, type Harness, PROBE, probeEvents, sleep, startModel } from "./emulator-harness";
+import { eventNames, type Harness, PROBE, probeEvents, sleep, startModel, until } from "./emulator-harness";
 
 let harness: Harness;
 let c: Controller;
@@ -230,6 +230,67 @@ describe("secrets across applications (§3.17, §5.3)", () => {
     expect(c.model.secrets[id]!.revisions.map((revision) => revision.revision)).toEqual([1, 2]);
     await sh("alpha/0", `secret-remove ${uri} --revision 1`);
     expect(c.model.secrets[id]!.revisions.map((revision) => revision.revision)).toEqual([2]);
+  });
+
+  it("runs secret-rotate on the owner's leader when due, 5 minutes later again until a new revision", async () => {
+    const minute = 60_000;
+    const rotations = (mark: number) =>
+      probeEvents(c.model.logs)
+        .filter((event) => event.index >= mark && event.event === "secret-rotate")
+        .map((event) => `${event.unit} ${event.secret}`);
+    await sh("alpha/0", `secret-set ${uri} --rotate hourly`);
+    let mark = c.model.logs.length;
+    c.advanceClock(59 * minute);
+    await c.waitFor({ timeoutMs: 30_000 });
+    expect(rotations(mark)).toEqual([]);
+    c.advanceClock(minute + 1_000);
+    await c.waitFor({ timeoutMs: 30_000 });
+    expect(rotations(mark)).toEqual([`alpha/0 ${uri}`]);
+    // The hook made no new revision: Juju asks again after RotateRetryDelay (5 minutes).
+    c.advanceClock(5 * minute + 1_000);
+    await c.waitFor({ timeoutMs: 30_000 });
+    expect(rotations(mark)).toEqual([`alpha/0 ${uri}`, `alpha/0 ${uri}`]);
+    // This time the hook rotates: the next one is a full hour away.
+    c.setConfig("alpha", {
+      "script-hook": "secret-rotate",
+      script: 'secret-set "$JUJU_SECRET_ID" password=rotated',
+    });
+    await c.waitFor({ timeoutMs: 30_000 });
+    mark = c.model.logs.length;
+    c.advanceClock(5 * minute + 1_000);
+    await c.waitFor({ timeoutMs: 30_000 });
+    expect(rotations(mark)).toHaveLength(1);
+    expect(c.model.secrets[uri.slice("secret:".length)]!.revisions.at(-1)!.content).toEqual({
+      password: "rotated",
+    });
+    c.advanceClock(30 * minute);
+    await c.waitFor({ timeoutMs: 30_000 });
+    expect(rotations(mark)).toHaveLength(1);
+    c.setConfig("alpha", {}, ["script-hook", "script"]);
+    await sh("alpha/0", `secret-set ${uri} --rotate never`);
+    await c.waitFor({ timeoutMs: 30_000 });
+  });
+
+  it("runs secret-expired with the revision once it expires, every 5 minutes until it is removed", async () => {
+    const id = uri.slice("secret:".length);
+    const expiries = (mark: number) =>
+      probeEvents(c.model.logs)
+        .filter((event) => event.index >= mark && event.event === "secret-expired")
+        .map((event) => `${event.unit} ${event.secret} ${event.revision}`);
+    const mark = c.model.logs.length;
+    await sh("alpha/0", `secret-set ${uri} password=short-lived --expire 1s`);
+    const revision = c.model.secrets[id]!.revisions.at(-1)!.revision;
+    await until(() => expiries(mark).length === 1, 10_000, "secret-expired");
+    await c.waitFor({ timeoutMs: 30_000 });
+    expect(expiries(mark)).toEqual([`alpha/0 ${uri} ${revision}`]);
+    c.advanceClock(5 * 60_000 + 1_000);
+    await c.waitFor({ timeoutMs: 30_000 });
+    expect(expiries(mark)).toHaveLength(2);
+    await sh("alpha/0", `secret-set ${uri} password=fresh`);
+    await sh("alpha/0", `secret-remove ${uri} --revision ${revision}`);
+    c.advanceClock(5 * 60_000 + 1_000);
+    await c.waitFor({ timeoutMs: 30_000 });
+    expect(expiries(mark)).toHaveLength(2);
   });
 });
 

@@ -45,6 +45,7 @@ function randomInt63(): string {
 
 export class HookContext {
   readonly contextId: string;
+  readonly unitName: string;
   private readonly session: HookSession;
   private state: "running" | "committed" | "discarded" = "running";
 
@@ -57,6 +58,7 @@ export class HookContext {
   ) {
     // runner/context contextfactory newId: "<unit>-<name>-<rand.Int63()>".
     this.contextId = options.contextId ?? `${unit}-${hook.name}-${randomInt63()}`;
+    this.unitName = unit;
     this.session = new HookSession(model, unit, hook, view, {
       contextId: this.contextId,
       now: options.now ?? (() => new Date()),

@@ -138,6 +138,10 @@ export interface SecretRevision {
   readonly revision: number;
   readonly content: Readonly<Record<string, string>>;
   readonly created: string;
+  /** When this revision expires (`--expire`). */
+  expire?: string | undefined;
+  /** When its next secret-expired hook is due (the expiry, then every 5 minutes until removed). */
+  expireDue?: string | undefined;
 }
 
 export interface SecretGrant {
@@ -162,6 +166,8 @@ export interface Secret {
   description: string | undefined;
   expire: string | undefined;
   rotate: string | undefined;
+  /** When the owner's next secret-rotate hook is due; undefined without a rotation policy. */
+  nextRotate?: string | undefined;
   revisions: SecretRevision[];
   grants: SecretGrant[];
   /** Units that read the secret, with the revision each tracks and its consumer label. */
@@ -250,6 +256,8 @@ export interface Model {
   nextMachineId: number;
   nextActionId: number;
   nextStorageIndex: Record<string, number>;
+  /** How far the secret clock runs ahead of the wall clock (Controller.advanceClock). */
+  clockOffsetMs?: number;
 }
 
 /** A model with nothing deployed: Juju's defaults for model config, counters at their start. */

@@ -11,6 +11,11 @@ import type { HookSession } from "./session";
 /** Config values with the JSON type of their option (int/float → number, boolean → bool). */
 function typed(type: ConfigType | undefined, value: unknown): GoValue {
   if (value === null || value === undefined) return null;
+  if (type === "int" && typeof value === "string" && /^-?\d+$/.test(value)) {
+    // An int64 beyond 2^53, kept as its decimal text (convertConfigValue).
+    const number = Number(value);
+    return Number.isSafeInteger(number) ? number : BigInt(value);
+  }
   if ((type === "int" || type === "float") && typeof value === "string" && value.trim() !== "") {
     const number = Number(value);
     if (!Number.isNaN(number)) return number;

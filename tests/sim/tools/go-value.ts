@@ -35,7 +35,18 @@ export interface GoMap {
   readonly [key: string]: GoValue;
 }
 
-export type GoValue = null | string | number | boolean | StringSlice | GoStruct | GoTime | GoValue[] | GoMap;
+/** `bigint` is a Go int64 beyond JavaScript's safe integers (config-get of an int option). */
+export type GoValue =
+  | null
+  | string
+  | number
+  | bigint
+  | boolean
+  | StringSlice
+  | GoStruct
+  | GoTime
+  | GoValue[]
+  | GoMap;
 
 export type FormatName = "smart" | "json" | "yaml";
 
@@ -45,7 +56,13 @@ export const SERIALISABLE_FORMATTERS: readonly FormatName[] = ["json", "yaml"];
 /** Converts plain JSON-ish data (parsed JSON, action params) into Go values (`[]interface{}`, maps). */
 export function fromPlain(value: unknown): GoValue {
   if (value === null || value === undefined) return null;
-  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") return value;
+  if (
+    typeof value === "string" ||
+    typeof value === "number" ||
+    typeof value === "bigint" ||
+    typeof value === "boolean"
+  )
+    return value;
   if (Array.isArray(value)) return value.map(fromPlain);
   if (typeof value === "object") {
     const out: Record<string, GoValue> = {};
@@ -98,6 +115,7 @@ export function goJson(value: GoValue): string {
   if (value === null) return "null";
   if (typeof value === "string") return goJsonString(value);
   if (typeof value === "number") return goJsonNumber(value);
+  if (typeof value === "bigint") return value.toString();
   if (typeof value === "boolean") return value ? "true" : "false";
   if (value instanceof StringSlice) {
     return value.items === null ? "null" : `[${value.items.map(goJsonString).join(",")}]`;
@@ -181,6 +199,7 @@ function toYamlData(value: GoValue): unknown {
     value === null ||
     typeof value === "string" ||
     typeof value === "number" ||
+    typeof value === "bigint" ||
     typeof value === "boolean"
   ) {
     return value;
@@ -285,4 +304,29 @@ export function goQuote(text: string): string {
 /** fmt %q of a []string: `["a" "b"]`. */
 export function goQuoteList(items: readonly string[]): string {
   return `[${items.map(goQuote).join(" ")}]`;
+}
+
+// --- time.ParseDuration -----------------------------------------------------------------------
+
+const DURATION_UNITS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  μs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+/** time.ParseDuration, in milliseconds; undefined when invalid. */
+export function parseGoDuration(text: string): number | undefined {
+  if (text === "0") return 0;
+  const match = /^([-+]?)((?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+)$/.exec(text);
+  if (!match) return undefined;
+  let total = 0;
+  for (const part of (match[2] as string).matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) {
+    total += Number(part[1]) * (DURATION_UNITS[part[2] as string] as number);
+  }
+  return match[1] === "-" ? -total : total;
 }

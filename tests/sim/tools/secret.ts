@@ -9,6 +9,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Secret } from "../model";
+import { goRfc3339, nextRotateTime, ROTATE_POLICIES } from "../secret-timers";
 import {
   type CommandBody,
   checkEmpty,
@@ -25,6 +26,7 @@ import {
   GoTime,
   type GoValue,
   goQuote,
+  parseGoDuration,
   SERIALISABLE_FORMATTERS,
   StringSlice,
   sortGoStrings,
@@ -213,44 +215,6 @@ function sameContent(a: Readonly<Record<string, string>>, b: Readonly<Record<str
 
 // --- expiry and rotation ------------------------------------------------------------------------
 
-const ROTATE_POLICIES = ["never", "hourly", "daily", "weekly", "monthly", "quarterly", "yearly"];
-const ROTATE_HOURS: Record<string, number> = {
-  hourly: 1,
-  daily: 24,
-  weekly: 7 * 24,
-  monthly: 30 * 24,
-  quarterly: 90 * 24,
-  yearly: 365 * 24,
-};
-
-/** RFC 3339 as Go's time.Time formats it (no fractional part when zero). */
-export function goRfc3339(date: Date): string {
-  return date.toISOString().replace(/\.000Z$/, "Z");
-}
-
-const DURATION_UNITS: Record<string, number> = {
-  ns: 1e-6,
-  us: 1e-3,
-  µs: 1e-3,
-  μs: 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-};
-
-/** time.ParseDuration, in milliseconds; undefined when invalid. */
-function parseGoDuration(text: string): number | undefined {
-  if (text === "0") return 0;
-  const match = /^([-+]?)((?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+)$/.exec(text);
-  if (!match) return undefined;
-  let total = 0;
-  for (const part of (match[2] as string).matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) {
-    total += Number(part[1]) * (DURATION_UNITS[part[2] as string] as number);
-  }
-  return match[1] === "-" ? -total : total;
-}
-
 /** secretUpsertCommand.Init's --expire: RFC 3339, 2006-01-02T15:04:05 (UTC) or a duration. */
 function parseExpire(session: HookSession, spec: string): string {
   const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
@@ -301,11 +265,6 @@ function secretMetadata(session: HookSession): Map<string, Metadata> {
           : [];
       });
   };
-  const rotates = (rotate: string, since: string | undefined): string | undefined => {
-    const hours = ROTATE_HOURS[rotate];
-    if (hours === undefined || since === undefined) return undefined;
-    return goRfc3339(new Date(new Date(since).getTime() + hours * 3_600_000));
-  };
   for (const create of changes.creates.values()) {
     result.set(create.id, {
       id: create.id,
@@ -315,7 +274,7 @@ function secretMetadata(session: HookSession): Map<string, Metadata> {
       rotate: create.rotate ?? "",
       expire: create.expire,
       latestRevision: 1,
-      rotates: rotates(create.rotate ?? "", session.nowIso()),
+      rotates: nextRotateTime(create.rotate, session.now().getTime()),
       access: access(create.id, []),
     });
   }
@@ -333,7 +292,10 @@ function secretMetadata(session: HookSession): Map<string, Metadata> {
       rotate,
       expire: update?.expire ?? secret.expire,
       latestRevision: latest?.revision ?? 0,
-      rotates: rotates(rotate, latest?.created),
+      rotates:
+        update?.rotate !== undefined
+          ? nextRotateTime(update.rotate, session.now().getTime())
+          : secret.nextRotate,
       access: access(id, secret.grants),
     });
   }
@@ -874,6 +836,7 @@ export function prepareSecretsCommit(session: HookSession): Array<() => void> {
   }
 
   const now = session.nowIso();
+  const nowMs = session.now().getTime();
   const steps: Array<() => void> = [];
   for (const create of changes.creates.values()) {
     steps.push(() => {
@@ -886,7 +849,16 @@ export function prepareSecretsCommit(session: HookSession): Array<() => void> {
         description: create.description,
         expire: create.expire,
         rotate: create.rotate,
-        revisions: [{ revision: 1, content: { ...create.content }, created: now }],
+        nextRotate: nextRotateTime(create.rotate, nowMs),
+        revisions: [
+          {
+            revision: 1,
+            content: { ...create.content },
+            created: now,
+            expire: create.expire,
+            expireDue: create.expire,
+          },
+        ],
         grants: [],
         consumers: {},
         ownerTracked: {},
@@ -899,16 +871,24 @@ export function prepareSecretsCommit(session: HookSession): Array<() => void> {
       if (!secret) return;
       if (update.label !== undefined) secret.label = update.label;
       if (update.description !== undefined) secret.description = update.description;
-      if (update.rotate !== undefined) secret.rotate = update.rotate;
+      if (update.rotate !== undefined) {
+        secret.rotate = update.rotate;
+        secret.nextRotate = nextRotateTime(update.rotate, nowMs);
+      }
       if (update.expire !== undefined) secret.expire = update.expire;
       const latest = secret.revisions.at(-1);
-      // Identical content does not make a new revision.
+      // Identical content does not make a new revision; an expiry applies to the latest revision.
       if (update.content && !(latest && sameContent(latest.content, update.content))) {
         secret.revisions.push({
           revision: (latest?.revision ?? 0) + 1,
           content: { ...update.content },
           created: now,
+          expire: update.expire,
+          expireDue: update.expire,
         });
+      } else if (latest && update.expire !== undefined) {
+        latest.expire = update.expire;
+        latest.expireDue = update.expire;
       }
     });
   }
