@@ -13,8 +13,9 @@ import {
   storeCredentials,
 } from "./cluster/credentials";
 import { PEER_APP_SCHEMA } from "./cluster/peer-data";
+import { QUORUM_USERS, SUPER_USER } from "./workload/paths";
 
-const USERS = ["super", "sync"] as const;
+const USERS = [SUPER_USER, QUORUM_USERS[0]] as const;
 type InternalUser = (typeof USERS)[number];
 
 /** Printable ASCII without whitespace, quotes, backslash or `${` (JAAS expands it); 8–128 characters. */
@@ -63,7 +64,7 @@ export function runAction(hook: Hook, action: Action): void {
 
 function setPassword(hook: Hook, action: Action): void {
   const params = action.params;
-  const username = params.username ?? "super";
+  const username = params.username ?? SUPER_USER;
   if (typeof username !== "string" || !(USERS as readonly string[]).includes(username)) {
     action.fail(`username must be one of ${USERS.join(", ")}, not ${JSON.stringify(username)}`);
     return;
@@ -105,7 +106,7 @@ function setPassword(hook: Hook, action: Action): void {
 
 /** The credentials with `user`'s new password in rotation, or why that cannot start now. */
 export function rotate(credentials: Credentials, user: InternalUser, password: string): Credentials | string {
-  if (user === "super") {
+  if (user === SUPER_USER) {
     if (password === credentials.super) return credentials;
     if (credentials.superPrevious)
       return "a super password change is still rolling out; try again when it is done";
@@ -114,6 +115,7 @@ export function rotate(credentials: Credentials, user: InternalUser, password: s
   if (password === credentials.sync.password && !credentials.syncNext) return credentials;
   if (credentials.syncNext) return "a sync password change is still rolling out; try again when it is done";
   // A new quorum identity (the other of two user names): servers accept both while it rolls out.
-  const username = credentials.sync.username === "sync" ? "sync2" : "sync";
+  const [first, second] = QUORUM_USERS;
+  const username = credentials.sync.username === first ? second : first;
   return { ...credentials, syncNext: { username, password } };
 }

@@ -5,9 +5,9 @@
 import type { Hook } from "../lib/juju";
 import { runAction } from "./actions";
 import { ClusterManager } from "./cluster/cluster-manager";
-import { Host } from "./workload/host";
+import { type Ports, realPorts } from "./ports";
 
-export async function handleEvent(hook: Hook): Promise<void> {
+export async function handleEvent(hook: Hook, ports: Ports = realPorts()): Promise<void> {
   if (hook.action) {
     runAction(hook, hook.action);
     return;
@@ -21,5 +21,5 @@ export async function handleEvent(hook: Hook): Promise<void> {
     hook.log.info({ revision: secret.revision }, "removed an obsolete secret revision");
     return;
   }
-  await new ClusterManager(hook, new Host()).reconcile();
+  await new ClusterManager(hook, ports).reconcile();
 }

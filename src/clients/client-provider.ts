@@ -6,9 +6,11 @@
  * travel in a Juju secret granted to the relation, as data_interfaces requirers expect.
  */
 import { field, type Hook, type Relation } from "../../lib/juju";
-import type { Acl, EnsembleConfig, ZooKeeperManager } from "../../lib/zookeeper";
+import type { Acl, EnsembleConfig } from "../../lib/zookeeper";
 import { digestAcl, sameAcls, saslAcl, worldAcl } from "../../lib/zookeeper/acl";
 import { type Credentials, clientUsername, generatePassword } from "../cluster/credentials";
+import type { ZnodeSession } from "../ports/ensemble";
+import { PORTS } from "../workload/paths";
 import {
   type ClientRequest,
   type ParsedRequest,
@@ -143,7 +145,7 @@ export function treeAcls(superAcl: Acl): ReadonlyMap<string, Acl[]> {
 
 /** Sets each znode's ACL where it differs; returns what it had to repair. */
 export async function secureTree(
-  zk: ZooKeeperManager,
+  zk: ZnodeSession,
   wanted: ReadonlyMap<string, readonly Acl[]>,
 ): Promise<string[]> {
   const repaired: string[] = [];
@@ -153,7 +155,7 @@ export async function secureTree(
   return repaired;
 }
 
-async function setAclIfDifferent(zk: ZooKeeperManager, path: string, acl: readonly Acl[]): Promise<boolean> {
+async function setAclIfDifferent(zk: ZnodeSession, path: string, acl: readonly Acl[]): Promise<boolean> {
   const current = await zk.getACL(path);
   if (sameAcls(current.acl, acl)) return false;
   await zk.setACL(path, acl);
@@ -193,7 +195,7 @@ function parentAcls(
  * `zookeeper_limits` holds the limits in StatsTrack's form, and creating `zookeeper_stats` after it
  * makes the server count what the subtree already holds. Both are the super user's alone.
  */
-async function ensureQuota(zk: ZooKeeperManager, chroot: string, policy: AclPolicy): Promise<void> {
+async function ensureQuota(zk: ZnodeSession, chroot: string, policy: AclPolicy): Promise<void> {
   const { bytes, znodes } = policy.quota;
   if (bytes === 0 && znodes === 0) {
     await removeQuota(zk, chroot);
@@ -212,7 +214,7 @@ async function ensureQuota(zk: ZooKeeperManager, chroot: string, policy: AclPoli
   if (!(await zk.exists(statsPath))) await zk.create(statsPath, "count=0,bytes=0", { acl });
 }
 
-async function removeQuota(zk: ZooKeeperManager, chroot: string): Promise<void> {
+async function removeQuota(zk: ZnodeSession, chroot: string): Promise<void> {
   for (const name of [QUOTA_STATS, QUOTA_LIMITS]) {
     const path = `${QUOTA_ROOT}${chroot}/${name}`;
     if (await zk.exists(path)) await zk.delete(path);
@@ -236,7 +238,7 @@ export interface AclOutcome {
  * asking for the same chroot gets access again.
  */
 export async function applyAcls(
-  zk: ZooKeeperManager,
+  zk: ZnodeSession,
   view: ClientView,
   credentials: Credentials,
   granted: Readonly<Record<string, GrantedClient>>,
@@ -291,7 +293,7 @@ export async function applyAcls(
 function endpointsOf(config: EnsembleConfig): string[] {
   return config.servers
     .filter((server) => server.role === "participant")
-    .map((server) => `${server.clientAddress ?? server.address}:${server.clientPort ?? 2181}`)
+    .map((server) => `${server.clientAddress ?? server.address}:${server.clientPort ?? PORTS.client}`)
     .sort();
 }
 

@@ -20,6 +20,7 @@ import {
   secureTree,
   treeAcls,
 } from "../clients/client-provider";
+import type { Admin, Clock, Ensemble, Machine, Ports, ServerProbe } from "../ports";
 import {
   CHARM_CONFIG_SPEC,
   type CharmConfig,
@@ -32,6 +33,7 @@ import {
   MANAGED_DIRECTORIES,
   MANAGED_FILES,
   mergeZooCfg,
+  PORTS,
   parseZooCfg,
   renderJaas,
   renderLog4jProperties,
@@ -45,7 +47,6 @@ import {
   WORKLOAD_USER,
   ZOO_CFG_PATH,
 } from "../workload";
-import type { Host } from "../workload/host";
 import {
   type ClusterSnapshot,
   chooseBootstrapUnit,
@@ -56,7 +57,6 @@ import {
   type PeerUnit,
   planRunning,
   planStart,
-  type ServerProbe,
   serverIdOf,
   unitNumber,
 } from "./cluster-plan";
@@ -70,15 +70,7 @@ import {
   type SyncRotationPhase,
   storeCredentials,
 } from "./credentials";
-import {
-  type Admin,
-  committedMembership,
-  localMembership,
-  probeAll,
-  reconfigure,
-  waitUntilServing,
-  withSession,
-} from "./ensemble";
+import { committedMembership, probeAll, reconfigure, waitUntilServing } from "./ensemble";
 import { type LocalState, loadLocalState, type SettledEnsemble, saveLocalState } from "./local-state";
 import { PEER_APP_SCHEMA, PEER_UNIT_SCHEMA } from "./peer-data";
 
@@ -133,12 +125,19 @@ export class ClusterManager {
   private credentials: Credentials | undefined;
   private state: LocalState = {};
 
+  private readonly host: Machine;
+  private readonly ensemble: Ensemble;
+  private readonly clock: Clock;
+
   constructor(
     private readonly hook: Hook,
-    private readonly host: Host,
+    private readonly ports: Ports,
   ) {
     this.model = hook.model;
     this.log = hook.log;
+    this.host = ports.machine;
+    this.ensemble = ports.ensemble;
+    this.clock = ports.clock;
   }
 
   private get self(): string {
@@ -297,7 +296,7 @@ export class ClusterManager {
   ): Admin | undefined {
     const hosts = units
       .filter((unit) => unit.address !== undefined && probes.get(unit.name)?.serving)
-      .map((unit) => `${unit.address}:2181`);
+      .map((unit) => `${unit.address}:${PORTS.client}`);
     return hosts.length === 0 ? undefined : { hosts, auth: adminIdentities(credentials) };
   }
 
@@ -372,7 +371,7 @@ export class ClusterManager {
     this.state = loadLocalState(this.host);
     if (this.hook.context.kind === "update-status" && (await this.stillSettled())) return;
     this.settled = undefined;
-    const waitUntil = Date.now() + TRANSIENT_WAIT_MS;
+    const waitUntil = this.clock.now() + TRANSIENT_WAIT_MS;
     for (let pass = 0; ; ) {
       this.statuses = [];
       this.appStatuses = [];
@@ -382,9 +381,9 @@ export class ClusterManager {
       if (this.progressed && this.model.isLeader && pass < MAX_PASSES) {
         pass += 1;
         this.log.debug({ pass }, "leader made progress; observing again");
-      } else if (this.transient !== undefined && Date.now() < waitUntil) {
+      } else if (this.transient !== undefined && this.clock.now() < waitUntil) {
         this.log.debug({ reason: this.transient }, "waiting for the workload; observing again");
-        await new Promise((resolve) => setTimeout(resolve, TRANSIENT_POLL_MS));
+        await this.clock.sleep(TRANSIENT_POLL_MS);
       } else break;
     }
     for (const status of this.statuses) this.hook.report(status);
@@ -408,8 +407,8 @@ export class ClusterManager {
     // Its own server answering srvr proves it runs; the leader also watches every other member.
     const watched = settled.leader ? settled.members : [self];
     const [probes, membership] = await Promise.all([
-      probeAll(new Map(watched.map((member) => [member.name, member.address]))),
-      localMembership(self.address),
+      probeAll(this.ensemble, new Map(watched.map((member) => [member.name, member.address]))),
+      this.ensemble.localMembership(self.address),
     ]);
     if (![...probes.values()].every((probe) => probe.serving)) return false;
     const seen = membership?.servers.map((server) => `${server.id}=${server.address}:${server.role}`).sort();
@@ -499,7 +498,7 @@ export class ClusterManager {
     if (files && !departing) this.writeFiles(files);
 
     const addresses = new Map(units.filter((unit) => unit.address).map((unit) => [unit.name, unit.address!]));
-    const probes = await probeAll(addresses);
+    const probes = await probeAll(this.ensemble, addresses);
     const running = host.serviceActive();
     const admin = this.admin(units, probes, credentials);
     // The ZooKeeper leader's `conf` is the committed membership (no session needed); a server that
@@ -508,9 +507,9 @@ export class ClusterManager {
       (unit) => probes.get(unit.name)?.mode === "leader" && probes.get(unit.name)?.serving,
     );
     let committed: EnsembleConfig | undefined;
-    if (zkLeader?.address) committed = await localMembership(zkLeader.address);
+    if (zkLeader?.address) committed = await this.ensemble.localMembership(zkLeader.address);
     if (!committed && admin) {
-      committed = await committedMembership(admin).catch((error: unknown) => {
+      committed = await committedMembership(this.ensemble, admin).catch((error: unknown) => {
         this.log.warn({ error: String(error) }, "could not read the committed membership");
         return undefined;
       });
@@ -558,7 +557,7 @@ export class ClusterManager {
     let rejoin = planRunning(current, this.self, { config: this.runningMembership(), restartNeeded });
     if (rejoin.kind === "rejoin" && !restartNeeded) {
       // A joiner in the middle of its sync looks stranded for a moment: confirm it stays out.
-      const probe = await waitUntilServing(address, STRANDED_CONFIRM_MS, {
+      const probe = await waitUntilServing(this.ports, address, STRANDED_CONFIRM_MS, {
         stillRunning: () => host.serviceActive(),
       });
       if (probe.serving) rejoin = { kind: "keep" };
@@ -600,7 +599,7 @@ export class ClusterManager {
     };
     let next: Record<string, GrantedClient>;
     try {
-      const outcome = await withSession(admin, async (zk) => {
+      const outcome = await this.ensemble.withSession(admin, async (zk) => {
         const tree = await secureTree(zk, treeAcls(policy.superAcl));
         const acls = await applyAcls(zk, clients, credentials, granted, policy);
         return { ...acls, repaired: [...tree, ...acls.repaired] };
@@ -686,6 +685,7 @@ export class ClusterManager {
         "reconfiguring the ensemble",
       );
       const outcome = await reconfigure(
+        this.ports,
         admin,
         step.kind === "add"
           ? { joining: step.server, fromConfig: step.fromConfig }
@@ -723,19 +723,19 @@ export class ClusterManager {
   private async leave(snapshot: ClusterSnapshot, admin: Admin | undefined): Promise<void> {
     const id = serverIdOf(this.self);
     let committed = snapshot.committed;
-    const deadline = Date.now() + LEAVE_TIMEOUT_MS;
+    const deadline = this.clock.now() + LEAVE_TIMEOUT_MS;
     while (admin && committed?.servers.some((server) => server.id === id)) {
       const remaining = participants(committed).filter((server) => server.id !== id);
       // ZooKeeper needs a voter: the last one leaves only with the application.
       if (remaining.length === 0) break;
-      const outcome = await reconfigure(admin, { leaving: id, fromConfig: committed.version });
+      const outcome = await reconfigure(this.ports, admin, { leaving: id, fromConfig: committed.version });
       this.log.info(
         { applied: outcome.applied, reason: outcome.applied ? undefined : outcome.reason },
         "leaving the ensemble",
       );
-      if (outcome.applied || Date.now() > deadline) break;
-      await new Promise((resolve) => setTimeout(resolve, TRANSIENT_POLL_MS));
-      committed = await committedMembership(admin).catch(() => committed);
+      if (outcome.applied || this.clock.now() > deadline) break;
+      await this.clock.sleep(TRANSIENT_POLL_MS);
+      committed = await committedMembership(this.ensemble, admin).catch(() => committed);
     }
     const { kind } = this.hook.context;
     if (kind === "stop" || kind === "storage-detaching") {
@@ -773,9 +773,9 @@ export class ClusterManager {
     this.log.info({ plan: plan.kind }, "starting ZooKeeper");
     this.host.startService();
     this.recordRunning(peers, files);
-    this.hook.tools.openPort("2181/tcp");
+    this.hook.tools.openPort(`${PORTS.client}/tcp`);
     const id = serverIdOf(this.self);
-    const probe = await waitUntilServing(address, SERVE_TIMEOUT_MS, {
+    const probe = await waitUntilServing(this.ports, address, SERVE_TIMEOUT_MS, {
       stillRunning: () => this.host.serviceActive(),
       // A joiner that learned a newer membership without itself will never serve (planRunning).
       stranded: () =>
@@ -826,7 +826,7 @@ export class ClusterManager {
     }
     this.log.info("rolling restart: restarting ZooKeeper");
     this.host.restartService();
-    const probe = await waitUntilServing(address, SERVE_TIMEOUT_MS, {
+    const probe = await waitUntilServing(this.ports, address, SERVE_TIMEOUT_MS, {
       stillRunning: () => this.host.serviceActive(),
     });
     if (!probe.serving) {

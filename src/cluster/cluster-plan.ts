@@ -4,10 +4,10 @@
  * Membership truth is `/zookeeper/config`; peer data only records intent and progress.
  */
 import type { EnsembleConfig, ServerRole, ServerSpec } from "../../lib/zookeeper";
+import type { ServerProbe } from "../ports/ensemble";
+import { PORTS } from "../workload/paths";
 
-export const QUORUM_PORT = 2888;
-export const ELECTION_PORT = 3888;
-export const CLIENT_PORT = 2181;
+export type { ServerProbe };
 
 export interface PeerUnit {
   readonly name: string;
@@ -22,13 +22,6 @@ export interface PeerUnit {
   readonly restartRequest: string | undefined;
   /** Fingerprint of the credentials its running server loaded. */
   readonly credentials?: string | undefined;
-}
-
-/** What a unit's `srvr` said (undefined fields when the server did not answer). */
-export interface ServerProbe {
-  readonly reachable: boolean;
-  readonly serving: boolean;
-  readonly mode: "leader" | "follower" | "observer" | "standalone" | undefined;
 }
 
 export interface ClusterSnapshot {
@@ -96,11 +89,11 @@ export function serverSpecOf(unit: PeerUnit & { address: string }, role: ServerR
   return {
     id: serverIdOf(unit.name),
     address: unit.address,
-    quorumPort: QUORUM_PORT,
-    electionPort: ELECTION_PORT,
+    quorumPort: PORTS.quorum,
+    electionPort: PORTS.election,
     role,
     clientAddress: unit.address,
-    clientPort: CLIENT_PORT,
+    clientPort: PORTS.client,
   };
 }
 
@@ -119,18 +112,20 @@ export function ensembleExists(snapshot: ClusterSnapshot): boolean {
 
 /**
  * Leader: the unit that should bootstrap the ensemble. Keeps an earlier choice while that unit is
- * present and alive (or has started), and while Juju still plans it even if this unit cannot see it
- * yet; otherwise the lowest-numbered live unit with an address, so a unit removed before it ever
- * started cannot block the others. A new choice needs the whole picture: goal-state asked, and every
- * planned unit visible (one this unit cannot see yet may have started the ensemble already).
+ * present and alive (or has started), and while Juju may still plan it when this unit cannot see it:
+ * the peer relation shows a unit only once this unit's relation-joined for it has run, so a unit that
+ * has just become leader may see none of its peers. Otherwise the lowest-numbered live unit with an
+ * address, so a unit removed before it ever started cannot block the others. (With nothing recorded
+ * nobody can have started: only the recorded unit bootstraps, and others start only from a committed
+ * membership.)
  */
 export function chooseBootstrapUnit(snapshot: ClusterSnapshot): string | undefined {
   const recorded = snapshot.bootstrapUnit;
   const current = snapshot.units.find((unit) => unit.name === recorded);
   if (current && (current.started || !current.dying)) return current.name;
   if (ensembleExists(snapshot)) return recorded;
-  if (!snapshot.planned || unseenUnits(snapshot).length > 0) return recorded;
-  if (recorded !== undefined && !current && snapshot.planned.has(unitNumber(recorded))) return recorded;
+  if (recorded !== undefined && !current && (!snapshot.planned || snapshot.planned.has(unitNumber(recorded))))
+    return recorded;
   return snapshot.units.filter((unit) => !unit.dying && hasAddress(unit)).sort(byNumber)[0]?.name;
 }
 

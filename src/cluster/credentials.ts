@@ -8,6 +8,7 @@ import { createHash, randomInt } from "node:crypto";
 import type { Model, Relation } from "../../lib/juju";
 import type { DigestAuth } from "../../lib/zookeeper";
 import { digestCredential } from "../../lib/zookeeper/acl";
+import { QUORUM_USERS, SUPER_USER } from "../workload/paths";
 import { PEER_APP_SCHEMA } from "./peer-data";
 
 export interface QuorumIdentity {
@@ -65,7 +66,7 @@ export function parseCredentials(
   return {
     super: superPassword,
     superPrevious: content["super-password-previous"] || undefined,
-    sync: { username: content["sync-username"] || "sync", password: syncPassword },
+    sync: { username: content["sync-username"] || QUORUM_USERS[0], password: syncPassword },
     syncNext: nextUser && nextPassword ? { username: nextUser, password: nextPassword } : undefined,
     clients,
   };
@@ -90,8 +91,9 @@ export function serializeCredentials(credentials: Credentials): Record<string, s
 
 /** The digest identities the charm's admin sessions present: the current super and, mid-rotation, the old. */
 export function adminIdentities(credentials: Credentials): DigestAuth[] {
-  const identities = [{ username: "super", password: credentials.super }];
-  if (credentials.superPrevious) identities.push({ username: "super", password: credentials.superPrevious });
+  const identities = [{ username: SUPER_USER, password: credentials.super }];
+  if (credentials.superPrevious)
+    identities.push({ username: SUPER_USER, password: credentials.superPrevious });
   return identities;
 }
 
@@ -127,7 +129,7 @@ export function credentialsFingerprint(
   const material = JSON.stringify({
     accepted: quorum.accepted.map((identity) => `${identity.username}:${identity.password}`).sort(),
     learner: `${quorum.learner.username}:${quorum.learner.password}`,
-    super: digestCredential("super", credentials.super),
+    super: digestCredential(SUPER_USER, credentials.super),
     clients: [...credentials.clients.entries()].sort(([a], [b]) => a - b),
   });
   return createHash("sha256").update(material).digest("hex").slice(0, 16);
@@ -147,7 +149,7 @@ export function ensureCredentials(model: Model, peers: Relation): Credentials | 
   const credentials: Credentials = {
     super: generatePassword(),
     superPrevious: undefined,
-    sync: { username: "sync", password: generatePassword() },
+    sync: { username: QUORUM_USERS[0], password: generatePassword() },
     syncNext: undefined,
     clients: new Map(),
   };

@@ -1,40 +1,21 @@
 /**
- * The charm's view of the running ensemble, through lib/zookeeper only: srvr probes of every unit,
+ * The charm's view of the running ensemble, through the Ensemble port: srvr probes of every unit,
  * the committed membership, waiting for a server to serve, and one reconfig at a time with its
  * outcome checked when the answer is lost (zookeeper-notes §5.5).
  */
-import type { DigestAuth, EnsembleConfig, ServerSpec, ZooKeeperManager } from "../../lib/zookeeper";
+import type { EnsembleConfig, ServerSpec } from "../../lib/zookeeper";
 import { isOutcomeUnknown } from "../../lib/zookeeper/errors";
-import { probeConf, probeSrvr } from "../../lib/zookeeper/four-letter-words";
-import { CLIENT_PORT, type ServerProbe } from "./cluster-plan";
+import type { Clock } from "../ports/clock";
+import type { Admin, Ensemble, ServerProbe, ZnodeSession } from "../ports/ensemble";
 
-const PROBE_TIMEOUT_MS = 1_500;
-
-export async function probe(address: string): Promise<ServerProbe> {
-  try {
-    const report = await probeSrvr(`${address}:${CLIENT_PORT}`, { timeoutMs: PROBE_TIMEOUT_MS });
-    const mode = report.mode === undefined ? undefined : report.mode;
-    return { reachable: true, serving: report.serving, mode };
-  } catch {
-    return { reachable: false, serving: false, mode: undefined };
-  }
-}
-
-export async function probeAll(addresses: ReadonlyMap<string, string>): Promise<Map<string, ServerProbe>> {
+export async function probeAll(
+  ensemble: Ensemble,
+  addresses: ReadonlyMap<string, string>,
+): Promise<Map<string, ServerProbe>> {
   const entries = await Promise.all(
-    [...addresses.entries()].map(async ([unit, address]) => [unit, await probe(address)] as const),
+    [...addresses.entries()].map(async ([unit, address]) => [unit, await ensemble.probe(address)] as const),
   );
   return new Map(entries);
-}
-
-/** The membership the server at `address` last committed, from its `conf` (no session needed). */
-export async function localMembership(address: string): Promise<EnsembleConfig | undefined> {
-  try {
-    const report = await probeConf(`${address}:${CLIENT_PORT}`, { timeoutMs: PROBE_TIMEOUT_MS });
-    return report.ensemble;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -42,6 +23,7 @@ export async function localMembership(address: string): Promise<EnsembleConfig |
  * assumed after a sleep (the Python charm sleeps 5 s, reference-charm §2.7).
  */
 export async function waitUntilServing(
+  { ensemble, clock }: { ensemble: Ensemble; clock: Clock },
   address: string,
   timeoutMs: number,
   checks: {
@@ -55,49 +37,27 @@ export async function waitUntilServing(
     readonly strandedForMs?: number;
   },
 ): Promise<ServerProbe> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = clock.now() + timeoutMs;
   let last: ServerProbe = { reachable: false, serving: false, mode: undefined };
   let stoppedPolls = 0;
   let strandedSince: number | undefined;
-  while (Date.now() < deadline) {
-    last = await probe(address);
+  while (clock.now() < deadline) {
+    last = await ensemble.probe(address);
     if (last.serving) return last;
     // A server that keeps exiting will not serve: report it instead of waiting out the timeout.
     stoppedPolls = checks.stillRunning() ? 0 : stoppedPolls + 1;
     if (stoppedPolls >= 5) return last;
-    strandedSince = checks.stranded?.() ? (strandedSince ?? Date.now()) : undefined;
-    if (strandedSince !== undefined && Date.now() - strandedSince >= (checks.strandedForMs ?? 0)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    strandedSince = checks.stranded?.() ? (strandedSince ?? clock.now()) : undefined;
+    if (strandedSince !== undefined && clock.now() - strandedSince >= (checks.strandedForMs ?? 0))
+      return last;
+    await clock.sleep(200);
   }
   return last;
 }
 
-export interface Admin {
-  readonly hosts: readonly string[];
-  /** Every identity to present (during a super rotation: the new and the old password). */
-  readonly auth: readonly DigestAuth[];
-}
-
-export async function withSession<T>(admin: Admin, work: (zk: ZooKeeperManager) => Promise<T>): Promise<T> {
-  // Loaded on first use: the client library costs ~25 ms to load, and most hooks (actions, a
-  // healthy non-leader's update-status) never open a session.
-  const { ZooKeeperManager } = await import("../../lib/zookeeper/zookeeper-manager");
-  const zk = await ZooKeeperManager.connect({
-    hosts: admin.hosts,
-    auth: admin.auth,
-    connectTimeoutMs: 8_000,
-    requestTimeoutMs: 8_000,
-  });
-  try {
-    return await work(zk);
-  } finally {
-    await zk.close();
-  }
-}
-
 /** The committed membership, read after a sync so the answering server has caught up. */
-export async function committedMembership(admin: Admin): Promise<EnsembleConfig> {
-  return withSession(admin, (zk) => zk.getConfig({ sync: true }));
+export async function committedMembership(ensemble: Ensemble, admin: Admin): Promise<EnsembleConfig> {
+  return ensemble.withSession(admin, (zk) => zk.getConfig({ sync: true }));
 }
 
 export type ReconfigOutcome =
@@ -111,12 +71,13 @@ export type ReconfigOutcome =
  * committed either way.
  */
 export async function reconfigure(
+  { ensemble, clock }: { ensemble: Ensemble; clock: Clock },
   admin: Admin,
   change: { joining?: ServerSpec; leaving?: number; fromConfig: bigint },
 ): Promise<ReconfigOutcome> {
-  const outcome = await reconfigureOnce(admin, change);
+  const outcome = await reconfigureOnce(ensemble, clock, admin, change);
   if (outcome.applied && change.leaving !== undefined) {
-    await withSession(admin, (zk) => zk.setData("/", "")).catch(() => undefined);
+    await ensemble.withSession(admin, (zk: ZnodeSession) => zk.setData("/", "")).catch(() => undefined);
   }
   return outcome;
 }
@@ -126,6 +87,8 @@ export async function reconfigure(
  * the outcome is unknown: the committed config is read again and compared with the intent.
  */
 async function reconfigureOnce(
+  ensemble: Ensemble,
+  clock: Clock,
   admin: Admin,
   change: { joining?: ServerSpec; leaving?: number; fromConfig: bigint },
 ): Promise<ReconfigOutcome> {
@@ -136,7 +99,7 @@ async function reconfigureOnce(
         )
       : !config.servers.some((server) => server.id === change.leaving);
   try {
-    const config = await withSession(admin, (zk) =>
+    const config = await ensemble.withSession(admin, (zk) =>
       zk.reconfig({
         joining: change.joining ? [change.joining] : undefined,
         leaving: change.leaving !== undefined ? [change.leaving] : undefined,
@@ -148,9 +111,9 @@ async function reconfigureOnce(
     if (!isOutcomeUnknown(error))
       return { applied: false, reason: error instanceof Error ? error.message : String(error) };
     for (let attempt = 0; attempt < 5; attempt += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await clock.sleep(500);
       try {
-        const config = await committedMembership(admin);
+        const config = await committedMembership(ensemble, admin);
         return achieved(config)
           ? { applied: true, config }
           : { applied: false, reason: "reconfig did not take effect" };

@@ -4,7 +4,7 @@
  * quiet update-status then checks the workload against them instead of re-reading every databag.
  */
 import type { Status } from "../../lib/juju";
-import type { Host } from "../workload/host";
+import type { Machine } from "../ports/machine";
 import { CONF_DIR } from "../workload/paths";
 
 const STATE_PATH = `${CONF_DIR}/.charm-state.json`;
@@ -27,7 +27,7 @@ export interface LocalState {
   readonly settled?: SettledEnsemble;
 }
 
-export function loadLocalState(host: Host): LocalState {
+export function loadLocalState(host: Machine): LocalState {
   try {
     return JSON.parse(host.read(STATE_PATH) ?? "{}") as LocalState;
   } catch {
@@ -35,6 +35,6 @@ export function loadLocalState(host: Host): LocalState {
   }
 }
 
-export function saveLocalState(host: Host, state: LocalState): void {
+export function saveLocalState(host: Machine, state: LocalState): void {
   host.write({ path: STATE_PATH, mode: 0o600, owner: "root", group: "root" }, `${JSON.stringify(state)}\n`);
 }

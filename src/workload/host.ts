@@ -1,5 +1,6 @@
 /**
- * The machine adapter: the only charm code that touches files, packages and the service manager.
+ * The real `Machine` adapter (src/ports/machine.ts): the only charm code that touches files, packages
+ * and the service manager.
  * Writes are atomic (temp file + rename) with the owner and mode of their PathSpec, and report
  * whether anything changed so callers can decide on restarts.
  */
@@ -16,6 +17,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { dirname } from "node:path";
+import type { Machine } from "../ports/machine";
 import { CONF_DIR, DATA_DIR, DATA_LOG_DIR, MYID_PATH, type PathSpec, SERVICE_NAME } from "./paths";
 
 export class HostError extends Error {
@@ -40,7 +42,7 @@ function run(
   return { code: result.status ?? 1, stdout: result.stdout, stderr: result.stderr };
 }
 
-export class Host {
+export class Host implements Machine {
   private readonly ids = new Map<string, Ids>();
 
   private idsOf(spec: PathSpec): Ids {

@@ -49,8 +49,12 @@ export const WORKLOAD_GROUP = "zookeeper";
 
 /** SASL/digest super user the charm administers ZooKeeper as (`zookeeper.superUser`, superDigest). */
 export const SUPER_USER = "super";
-/** SASL user the servers authenticate each other with (JAAS QuorumServer/QuorumLearner). */
-export const QUORUM_USER = "sync";
+/**
+ * The two SASL user names the servers authenticate each other with (JAAS QuorumServer/QuorumLearner).
+ * The first is the initial one; each `sync` password change moves to the other name, so servers can
+ * accept both while the change rolls out.
+ */
+export const QUORUM_USERS = ["sync", "sync2"] as const;
 
 /** Ownership and permission bits for one path the charm writes or creates. */
 export interface PathSpec {

@@ -41,9 +41,14 @@ export function loadCharm(source: string, dir: string, revision = 0): Charm {
   if (!existsSync(join(dir, "dispatch")) && !existsSync(join(dir, "hooks"))) {
     throw new Error(`${source} is not a charm: it has neither dispatch nor hooks/`);
   }
+  return readCharm(dir, revision);
+}
+
+/** Reads a charm's metadata, config options and actions from its directory (nothing is copied). */
+export function readCharm(dir: string, revision = 0): Charm {
   const recipe = readYaml(join(dir, "charmcraft.yaml")) ?? {};
   const metadata = readYaml(join(dir, "metadata.yaml")) ?? recipe;
-  if (typeof metadata.name !== "string") throw new Error(`${source} has no charm name in its metadata`);
+  if (typeof metadata.name !== "string") throw new Error(`${dir} has no charm name in its metadata`);
   const meta: CharmMeta = {
     name: metadata.name,
     peers: endpoints(metadata.peers),

@@ -250,9 +250,14 @@ describe("chooseBootstrapUnit", () => {
       decision: name(0),
     },
     {
-      scenario: "nothing recorded and a planned unit not visible yet: no choice until it shows",
+      scenario: "nothing recorded: the lowest visible unit, even with a planned unit not visible yet (nobody started)",
       snapshot: given({ units: [fresh(1), fresh(2)], planned: [0, 1, 2] }),
-      decision: undefined,
+      decision: name(1),
+    },
+    {
+      scenario: "the recorded unit is out of sight and no longer planned (removed before it started): another",
+      snapshot: given({ units: [fresh(1), fresh(2)], bootstrap: 0, planned: [1, 2] }),
+      decision: name(1),
     },
     {
       scenario: "goal-state not asked: no new choice",

@@ -1,0 +1,29 @@
+/**
+ * The `Machine` port: the unit's own machine as the charm changes it — files (written atomically with
+ * their owner and mode), the `zookeeper` package and the ZooKeeper service. `Host`
+ * (src/workload/host.ts) is the real adapter; tests use an in-memory fake held to the same contract
+ * (tests/ports/machine-contract.ts).
+ */
+import type { PathSpec } from "../workload/paths";
+
+export interface Machine {
+  read(path: string): string | undefined;
+  exists(path: string): boolean;
+  /** Creates a directory (and parents) with the owner and mode of `spec`. */
+  ensureDirectory(spec: PathSpec): void;
+  /** Writes `content` if it differs; always fixes owner and mode. Returns true if it wrote. */
+  write(spec: PathSpec, content: string): boolean;
+  /** True once ZooKeeper has run here: it has an id and a dynamic membership file of its own. */
+  hasRunBefore(): boolean;
+  /** Forgets every membership the server has seen (before a non-voter rejoins; see Host). */
+  forgetMembership(): void;
+  packageVersion(name: string): string | undefined;
+  installPackages(names: readonly string[]): void;
+  daemonReload(): void;
+  serviceActive(): boolean;
+  /** Enables and starts the ZooKeeper service. */
+  startService(): void;
+  /** Disables and stops it. */
+  stopService(): void;
+  restartService(): void;
+}

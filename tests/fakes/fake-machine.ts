@@ -1,0 +1,166 @@
+/**
+ * An in-memory unit machine behind the `Machine` port: files with owner and mode, installed packages
+ * and the ZooKeeper service, whose start runs a server of a FakeZooKeeper ensemble from the files the
+ * charm wrote (myid, zoo.cfg and its dynamicConfigFile), as systemd would start the JVM. Like
+ * ZooKeeper, the server persists each membership it learns as `zoo.cfg.dynamic.<version>` and points
+ * zoo.cfg at it. The contract suite (tests/ports/machine-contract.ts) holds it to what Host does.
+ */
+import { parseEnsembleConfig } from "../../lib/zookeeper";
+import { formatServers } from "../../lib/zookeeper/ensemble-config";
+import type { Machine } from "../../src/ports/machine";
+import {
+  CONF_DIR,
+  DATA_DIR,
+  DATA_LOG_DIR,
+  MYID_PATH,
+  type PathSpec,
+  ZOO_CFG_PATH,
+} from "../../src/workload/paths";
+import { parseZooCfg } from "../../src/workload/zoo-cfg";
+import type { FakeZooKeeper } from "./fake-zookeeper";
+
+export interface FakeFile {
+  readonly content: string;
+  readonly mode: number;
+  readonly owner: string;
+  readonly group: string;
+}
+
+export class FakeMachine implements Machine {
+  readonly files = new Map<string, FakeFile>();
+  readonly directories = new Map<string, PathSpec>();
+  readonly packages = new Map<string, string>();
+  /** Every service operation, in order (tests assert restarts on it). */
+  readonly serviceLog: string[] = [];
+  private enabled = false;
+  private active = false;
+
+  /**
+   * @param address the unit's address: its ZooKeeper server listens there.
+   * @param available packages apt can install here, with their versions.
+   */
+  constructor(
+    readonly address: string,
+    private readonly zookeeper: FakeZooKeeper,
+    private readonly available: ReadonlyMap<string, string> = new Map([["zookeeper", "3.9.3-1"]]),
+  ) {}
+
+  read(path: string): string | undefined {
+    return this.files.get(path)?.content;
+  }
+
+  exists(path: string): boolean {
+    return this.files.has(path) || this.directories.has(path);
+  }
+
+  ensureDirectory(spec: PathSpec): void {
+    this.directories.set(spec.path, spec);
+  }
+
+  write(spec: PathSpec, content: string): boolean {
+    const current = this.files.get(spec.path);
+    this.files.set(spec.path, { content, mode: spec.mode, owner: spec.owner, group: spec.group });
+    return current?.content !== content;
+  }
+
+  hasRunBefore(): boolean {
+    return this.files.has(MYID_PATH) && this.dynamicFiles().length > 0;
+  }
+
+  forgetMembership(): void {
+    for (const path of this.dynamicFiles()) this.files.delete(path);
+    this.files.delete(`${ZOO_CFG_PATH}.dynamic.next`);
+    for (const directory of [DATA_DIR, DATA_LOG_DIR]) {
+      for (const path of [...this.files.keys()])
+        if (path.startsWith(`${directory}/version-2/`)) this.files.delete(path);
+    }
+  }
+
+  packageVersion(name: string): string | undefined {
+    return this.packages.get(name);
+  }
+
+  installPackages(names: readonly string[]): void {
+    for (const name of names) {
+      const version = this.available.get(name);
+      if (version === undefined) throw new Error(`host: apt-get install ${name} failed: no such package`);
+      this.packages.set(name, version);
+    }
+  }
+
+  daemonReload(): void {
+    this.serviceLog.push("daemon-reload");
+  }
+
+  serviceActive(): boolean {
+    return this.active;
+  }
+
+  startService(): void {
+    this.serviceLog.push("start");
+    this.enabled = true;
+    if (!this.active) this.launch();
+  }
+
+  stopService(): void {
+    this.serviceLog.push("stop");
+    this.enabled = false;
+    this.halt();
+  }
+
+  restartService(): void {
+    this.serviceLog.push("restart");
+    this.halt();
+    this.launch();
+  }
+
+  /** Whether the service would start at boot. */
+  get serviceEnabled(): boolean {
+    return this.enabled;
+  }
+
+  /** The JVM died (as `kill -9` would leave it): not active until started again. */
+  crash(): void {
+    this.halt();
+  }
+
+  private dynamicFiles(): string[] {
+    return [...this.files.keys()].filter((path) =>
+      new RegExp(`^${CONF_DIR}/zoo\\.cfg\\.dynamic\\.[0-9a-f]+$`).test(path),
+    );
+  }
+
+  private launch(): void {
+    const zooCfg = this.read(ZOO_CFG_PATH);
+    const myid = Number(this.read(MYID_PATH)?.trim());
+    if (zooCfg === undefined || !Number.isInteger(myid))
+      throw new Error("host: systemctl start zookeeper failed");
+    const keys = parseZooCfg(zooCfg);
+    const dynamicPath = keys.get("dynamicConfigFile");
+    const dynamic = dynamicPath === undefined ? undefined : this.read(dynamicPath);
+    if (dynamic === undefined) throw new Error("host: systemctl start zookeeper failed (no dynamic config)");
+    this.active = true;
+    this.zookeeper.start(this.address, {
+      id: myid,
+      servers: parseEnsembleConfig(dynamic, { requireVersion: false }).servers,
+      superDigest: keys.get("DigestAuthenticationProvider.superDigest"),
+      persist: (config) => {
+        // ZooKeeper writes the new membership to zoo.cfg.dynamic.<version> and points zoo.cfg at it.
+        const path = `${ZOO_CFG_PATH}.dynamic.${config.version.toString(16)}`;
+        const owner = this.files.get(ZOO_CFG_PATH)!;
+        this.files.set(path, { ...owner, content: `${formatServers(config.servers)}` });
+        const current = this.read(ZOO_CFG_PATH) ?? "";
+        this.files.set(ZOO_CFG_PATH, {
+          ...owner,
+          content: current.replace(/^dynamicConfigFile=.*$/m, `dynamicConfigFile=${path}`),
+        });
+      },
+    });
+  }
+
+  private halt(): void {
+    if (!this.active) return;
+    this.active = false;
+    this.zookeeper.stop(this.address);
+  }
+}

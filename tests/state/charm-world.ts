@@ -1,0 +1,303 @@
+/**
+ * State-in/state-out tests of the charm (ops Scenario is the model): a world of units — the
+ * emulator's in-memory Juju model and hook tools (tests/sim/hook-context.ts, run in-process), one
+ * FakeMachine per unit and one FakeZooKeeper ensemble — in which a test runs chosen hooks on chosen
+ * units, in the order it wants, and then asserts ZooKeeper's view and the statuses. Each hook runs
+ * the charm's real handler (src/charm.ts) over the fakes with a virtual clock, so a hook that waits
+ * for the workload costs no time and a whole scale-up runs in milliseconds. The emulator scenarios
+ * (tests/integration) stay the end-to-end proof.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { runHook } from "../../lib/juju";
+import type { EnsembleConfig } from "../../lib/zookeeper";
+import { handleEvent } from "../../src/charm";
+import type { Clock } from "../../src/ports";
+import { FakeMachine } from "../fakes/fake-machine";
+import { FakeZooKeeper } from "../fakes/fake-zookeeper";
+import { readCharm } from "../sim/charm-loader";
+import { addApplication, addRelation, addUnit, emptyModel, enterScope, scopeView } from "../sim/fixtures";
+import { HookContext, type HookDescriptor, type UnitView } from "../sim/hook-context";
+import type { Model, Relation, StatusRecord as Status } from "../sim/model";
+
+export const APP = "zookeeper";
+const CHARM_DIR = resolve(import.meta.dirname, "../..");
+
+/** Virtual time: sleeping moves it on at once. */
+export class FakeClock implements Clock {
+  constructor(public current = Date.parse("2026-01-01T00:00:00Z")) {}
+  now(): number {
+    return this.current;
+  }
+  async sleep(ms: number): Promise<void> {
+    this.current += ms;
+  }
+}
+
+export interface HookRun {
+  readonly unit: string;
+  readonly hook: string;
+  readonly code: number;
+  /** The unit's juju-log lines from this hook. */
+  readonly logs: readonly string[];
+}
+
+export class CharmWorld {
+  readonly model: Model;
+  readonly zookeeper = new FakeZooKeeper();
+  readonly clock = new FakeClock();
+  readonly machines = new Map<string, FakeMachine>();
+  readonly runs: HookRun[] = [];
+  private readonly peers: Relation;
+  /** The peers each unit has seen join (relation-list shows only these). */
+  private readonly joined = new Map<string, Set<string>>();
+
+  /** An application of `units` units that have each entered the peer relation (no hook run yet). */
+  constructor(units: number, config: Readonly<Record<string, unknown>> = {}) {
+    this.model = emptyModel();
+    const app = addApplication(this.model, APP, readCharm(CHARM_DIR), 0);
+    app.config = { ...config };
+    this.peers = addRelation(this.model, [{ app: APP, endpoint: "cluster", role: "peer" }], [], "cluster");
+    for (let i = 0; i < units; i += 1) this.addUnit();
+    app.leader = `${APP}/0`;
+  }
+
+  get unitNames(): string[] {
+    return Object.keys(this.model.units).filter((name) => this.model.units[name]!.life === "alive");
+  }
+
+  get leader(): string | undefined {
+    return this.model.applications[APP]!.leader;
+  }
+
+  set leader(unit: string | undefined) {
+    this.model.applications[APP]!.leader = unit;
+  }
+
+  /** A new unit in the peer relation (Juju's scope entry); its hooks are the test's to run. */
+  addUnit(): string {
+    const number = this.model.applications[APP]!.nextUnitNumber;
+    const unit = addUnit(this.model, APP, `10.1.0.${number + 10}`);
+    enterScope(this.model, this.peers, unit.name);
+    this.machines.set(unit.name, new FakeMachine(unit.address, this.zookeeper));
+    return unit.name;
+  }
+
+  machine(unit: string): FakeMachine {
+    const machine = this.machines.get(unit);
+    if (!machine) throw new Error(`no machine for ${unit}`);
+    return machine;
+  }
+
+  status(unit: string): Status {
+    return this.model.units[unit]!.workloadStatus;
+  }
+
+  appStatus(): Status | undefined {
+    return this.model.applications[APP]!.status;
+  }
+
+  /** The committed membership by unit: "zookeeper/0:participant zookeeper/1:participant". */
+  membership(): string {
+    const config: EnsembleConfig | undefined = this.zookeeper.membership;
+    return (config?.servers ?? []).map((server) => `${APP}/${server.id - 1}:${server.role}`).join(" ");
+  }
+
+  /** Runs one hook on one unit; commits its changes when it exits 0, as Juju does. */
+  async run(unit: string, name: string, extra: Partial<HookDescriptor> = {}): Promise<HookRun> {
+    const descriptor: HookDescriptor = { kind: "hook", name, ...extra };
+    const context = new HookContext(this.model, unit, descriptor, this.view(unit), {
+      now: () => new Date(this.clock.now()),
+    });
+    const logged = this.model.logs.length;
+    const code = await runHook((hook) => handleEvent(hook, this.ports(unit)), {
+      env: this.env(unit, descriptor, context.contextId),
+      runner: {
+        run: (call) => {
+          const out = context.run(call.tool, [...call.args], {
+            readStdin: () => call.input ?? "",
+            readFile: (path) => readFileSync(path, "utf8"),
+            writeFile: (path, data) => writeFileSync(path, data),
+          });
+          return { exitCode: out.code, stdout: out.stdout, stderr: out.stderr };
+        },
+      },
+    });
+    if (code === 0) context.commit();
+    else context.discard();
+    const logs = this.model.logs
+      .slice(logged)
+      .filter((record) => record.unit === unit)
+      .map((record) => record.message);
+    const record = { unit, hook: name, code, logs };
+    this.runs.push(record);
+    return record;
+  }
+
+  /**
+   * As Juju's uniter: a unit sees a peer in relation-list from its relation-joined hook for that peer
+   * on, and no longer once relation-departed for it has run.
+   */
+  private view(unit: string): UnitView {
+    const scope = scopeView(this.model, unit);
+    return {
+      relationIds: () => scope.relationIds(),
+      members: (id) =>
+        id === this.peers.id
+          ? scope.members(id).filter((member) => this.seen(unit).has(member))
+          : scope.members(id),
+    };
+  }
+
+  private seen(unit: string): Set<string> {
+    let seen = this.joined.get(unit);
+    if (!seen) this.joined.set(unit, (seen = new Set()));
+    return seen;
+  }
+
+  /** Runs a relation hook of the peer relation. */
+  peerHook(unit: string, kind: "created" | "joined" | "changed" | "departed", remote?: string) {
+    if (kind === "joined" && remote) this.seen(unit).add(remote);
+    if (kind === "departed" && remote) this.seen(unit).delete(remote);
+    return this.run(unit, `cluster-relation-${kind}`, {
+      relationId: this.peers.id,
+      remoteUnit: remote,
+      remoteApp: APP,
+      ...(kind === "departed" ? { departingUnit: remote } : {}),
+    });
+  }
+
+  /** What Juju runs on a new unit, in order, up to start (relation hooks of the peers not included). */
+  async install(unit: string): Promise<void> {
+    for (const hook of ["install", "leader-settings-changed", "config-changed", "start"]) {
+      const name = hook === "leader-settings-changed" && this.leader === unit ? "leader-elected" : hook;
+      await this.expectOk(this.run(unit, name));
+    }
+  }
+
+  /**
+   * `juju remove-unit`, as Juju 3.6 orders it: the unit is dying at once (goal-state says so, and its
+   * peers run relation-departed for it right away); the dying unit runs data-storage-detaching first,
+   * then relation-departed for each peer, naming itself as departing, then stop; then it is gone.
+   */
+  async removeUnit(unit: string, { peersFirst = true } = {}): Promise<void> {
+    this.model.units[unit]!.life = "dying";
+    const others = this.unitNames.filter((other) => other !== unit);
+    const peersDepart = async () => {
+      for (const other of others) {
+        if (!this.seen(other).has(unit)) continue;
+        await this.expectOk(this.peerHookDeparting(other, unit, unit));
+      }
+    };
+    if (peersFirst) await peersDepart();
+    await this.expectOk(
+      this.run(unit, "data-storage-detaching", { storageId: `data/${unit.split("/")[1]}` }),
+    );
+    for (const other of [...this.seen(unit)]) await this.expectOk(this.peerHookDeparting(unit, other, unit));
+    await this.expectOk(this.run(unit, "stop"));
+    if (!peersFirst) await peersDepart();
+    // The machine goes away with the unit (tests assert what the charm itself stopped before).
+    this.machine(unit).crash();
+    this.peers.scope = this.peers.scope.filter((member) => member !== unit);
+    delete this.model.units[unit];
+    if (this.leader === unit) this.leader = undefined;
+  }
+
+  private peerHookDeparting(unit: string, remote: string, departing: string): Promise<HookRun> {
+    this.seen(unit).delete(remote);
+    return this.run(unit, "cluster-relation-departed", {
+      relationId: this.peers.id,
+      remoteUnit: remote,
+      remoteApp: APP,
+      departingUnit: departing,
+    });
+  }
+
+  /** Makes `unit` the leader and runs its leader-elected hook. */
+  async elect(unit: string): Promise<void> {
+    this.leader = unit;
+    await this.expectOk(this.run(unit, "leader-elected"));
+  }
+
+  /** Runs relation-joined (then -changed) on every unit for every peer it has not seen yet. */
+  async joinAll(): Promise<void> {
+    for (const unit of this.unitNames) {
+      for (const remote of this.unitNames) {
+        if (remote === unit || this.seen(unit).has(remote)) continue;
+        await this.expectOk(this.peerHook(unit, "joined", remote));
+        await this.expectOk(this.peerHook(unit, "changed", remote));
+      }
+    }
+  }
+
+  /**
+   * Runs cluster-relation-changed on every unit, over and over, until a round changes nothing in the
+   * model's bags: what Juju's relation hooks would do after each write.
+   */
+  async settle(maxRounds = 20): Promise<number> {
+    for (let round = 1; round <= maxRounds; round += 1) {
+      const before = this.fingerprint();
+      for (const unit of this.unitNames) {
+        const remote = this.unitNames.find((other) => other !== unit && this.seen(unit).has(other));
+        await this.expectOk(
+          remote ? this.peerHook(unit, "changed", remote) : this.run(unit, "update-status"),
+        );
+      }
+      if (this.fingerprint() === before) return round;
+    }
+    throw new Error(`no steady state after ${maxRounds} rounds: ${this.membership()}`);
+  }
+
+  async expectOk(run: Promise<HookRun>): Promise<HookRun> {
+    const result = await run;
+    if (result.code !== 0)
+      throw new Error(`${result.unit} ${result.hook} failed:\n${result.logs.join("\n")}`);
+    return result;
+  }
+
+  private fingerprint(): string {
+    return JSON.stringify([
+      this.peers.appBags,
+      this.peers.unitBags,
+      this.membership(),
+      this.unitNames.map((unit) => [this.status(unit), this.machine(unit).serviceActive()]),
+    ]);
+  }
+
+  private ports(unit: string) {
+    return { machine: this.machine(unit), ensemble: this.zookeeper, clock: this.clock };
+  }
+
+  private env(unit: string, hook: HookDescriptor, contextId: string): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = {
+      JUJU_UNIT_NAME: unit,
+      JUJU_MODEL_NAME: this.model.name,
+      JUJU_MODEL_UUID: this.model.uuid,
+      JUJU_VERSION: this.model.jujuVersion,
+      JUJU_CHARM_DIR: CHARM_DIR,
+      JUJU_CONTEXT_ID: contextId,
+      JUJU_DISPATCH_PATH: `hooks/${hook.name}`,
+      JUJU_HOOK_NAME: hook.name,
+    };
+    if (hook.relationId !== undefined) {
+      const relation = this.model.relations[hook.relationId]!;
+      const own = relation.endpoints.find((endpoint) => endpoint.app === APP)!;
+      env.JUJU_RELATION = own.endpoint;
+      env.JUJU_RELATION_ID = `${own.endpoint}:${relation.id}`;
+      env.JUJU_REMOTE_APP = hook.remoteApp ?? "";
+      if (hook.remoteUnit) env.JUJU_REMOTE_UNIT = hook.remoteUnit;
+      if (hook.departingUnit) env.JUJU_DEPARTING_UNIT = hook.departingUnit;
+    }
+    if (hook.storageId) {
+      env.JUJU_STORAGE_ID = hook.storageId;
+      env.JUJU_STORAGE_KIND = "filesystem";
+      env.JUJU_STORAGE_LOCATION = "/var/lib/zookeeper";
+    }
+    if (hook.secretId) {
+      env.JUJU_SECRET_ID = hook.secretId;
+      env.JUJU_SECRET_LABEL = hook.secretLabel ?? "";
+      if (hook.secretRevision) env.JUJU_SECRET_REVISION = String(hook.secretRevision);
+    }
+    return env;
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The cluster protocol, state in → state out (tests/state/charm-world.ts): the charm's real handler
+ * over fake machines and an in-memory ZooKeeper, hooks run in the order each test chooses. ZooKeeper's
+ * committed membership and the units' statuses are the verdict.
+ */
+import { describe, expect, it } from "vitest";
+import { CharmWorld } from "../../state/charm-world";
+
+const voters = (...units: number[]) => units.map((unit) => `zookeeper/${unit}:participant`).join(" ");
+
+/** A settled ensemble of `units` units. */
+async function deployed(units: number, config: Record<string, unknown> = {}): Promise<CharmWorld> {
+  const world = new CharmWorld(units, config);
+  for (const unit of world.unitNames) await world.install(unit);
+  await world.joinAll();
+  await world.settle();
+  return world;
+}
+
+function expectActive(world: CharmWorld): void {
+  for (const unit of world.unitNames) expect(world.status(unit), unit).toMatchObject({ status: "active" });
+}
+
+describe("deploy and scale", () => {
+  it("deploy 3: the leader bootstraps, the others join as observers and are added one voter at a time", async () => {
+    const world = new CharmWorld(3);
+    for (const unit of world.unitNames) await world.install(unit);
+    // Before any relation-joined, only the bootstrap unit (the leader's choice) runs.
+    expect(world.membership()).toBe(voters(0));
+    expect(world.machine("zookeeper/1").serviceActive()).toBe(false);
+    expect(world.status("zookeeper/1").message).toMatch(
+      /waiting for zookeeper\/0 to start the ensemble|peers/,
+    );
+    await world.joinAll();
+    await world.settle();
+    expect(world.membership()).toBe(voters(0, 1, 2));
+    expectActive(world);
+    expect(world.appStatus()).toMatchObject({ status: "active" });
+  });
+
+  it("scale 3 → 5: both joiners become voters, in unit order", async () => {
+    const world = await deployed(3);
+    const added = [world.addUnit(), world.addUnit()];
+    for (const unit of added) await world.install(unit);
+    await world.joinAll();
+    await world.settle();
+    expect(world.membership()).toBe(voters(0, 1, 2, 3, 4));
+    expectActive(world);
+  });
+
+  it("a new unit that becomes leader before it sees any peer neither bootstraps a second ensemble nor removes a member", async () => {
+    const world = await deployed(3);
+    const newcomer = world.addUnit();
+    world.leader = newcomer;
+    await world.install(newcomer);
+    expect(world.membership()).toBe(voters(0, 1, 2));
+    expect(world.machine(newcomer).serviceActive()).toBe(false);
+    expect(world.status(newcomer)).toMatchObject({ status: "waiting" });
+    await world.joinAll();
+    await world.settle();
+    expect(world.membership()).toBe(voters(0, 1, 2, 3));
+    expectActive(world);
+  });
+});
+
+describe("removal", () => {
+  it("a follower's unit leaves by reconfig before its server stops; the rest stay active", async () => {
+    const world = await deployed(3);
+    await world.removeUnit("zookeeper/2");
+    expect(world.membership()).toBe(voters(0, 1));
+    await world.settle();
+    expectActive(world);
+  });
+
+  it("the Juju leader's unit leaves; another unit is elected and carries on", async () => {
+    const world = await deployed(3);
+    await world.removeUnit("zookeeper/0");
+    await world.elect("zookeeper/1");
+    await world.settle();
+    expect(world.membership()).toBe(voters(1, 2));
+    expectActive(world);
+  });
+
+  it("its own teardown before its peers hear of it: still removed by itself first", async () => {
+    const world = await deployed(3);
+    await world.removeUnit("zookeeper/1", { peersFirst: false });
+    await world.settle();
+    expect(world.membership()).toBe(voters(0, 2));
+    expectActive(world);
+  });
+});
+
+describe("config", () => {
+  it("an invalid value blocks every unit naming the option and changes nothing; fixing it restores active", async () => {
+    const world = await deployed(3);
+    world.model.applications.zookeeper!.config["tick-time"] = -5;
+    for (const unit of world.unitNames) await world.expectOk(world.run(unit, "config-changed"));
+    for (const unit of world.unitNames) {
+      expect(world.status(unit)).toMatchObject({ status: "blocked" });
+      expect(world.status(unit).message).toContain("tick-time");
+      expect(world.machine(unit).serviceLog.filter((op) => op === "restart")).toEqual([]);
+    }
+    expect(world.membership()).toBe(voters(0, 1, 2));
+    delete world.model.applications.zookeeper!.config["tick-time"];
+    for (const unit of world.unitNames) await world.expectOk(world.run(unit, "config-changed"));
+    await world.settle();
+    expectActive(world);
+  });
+
+  it("a valid change restarts every server exactly once, one at a time", async () => {
+    const world = await deployed(3);
+    world.model.applications.zookeeper!.config["tick-time"] = 3000;
+    for (const unit of world.unitNames) await world.expectOk(world.run(unit, "config-changed"));
+    await world.settle();
+    for (const unit of world.unitNames) {
+      expect(
+        world.machine(unit).serviceLog.filter((op) => op === "restart"),
+        unit,
+      ).toEqual(["restart"]);
+      expect(world.machine(unit).read("/etc/zookeeper/charm/zoo.cfg")).toContain("tickTime=3000");
+    }
+    expect(world.membership()).toBe(voters(0, 1, 2));
+    expectActive(world);
+  });
+});
