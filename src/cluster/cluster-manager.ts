@@ -274,6 +274,7 @@ export class ClusterManager {
         dying: false,
         restartRequest: bag["restart-request"],
         credentials: bag.credentials,
+        runningConfig: bag["running-config"],
       };
     });
     const own = peers.localUnitData(PEER_UNIT_SCHEMA).data;
@@ -285,6 +286,7 @@ export class ClusterManager {
       dying: departing,
       restartRequest: own["restart-request"],
       credentials: own.credentials,
+      runningConfig: own["running-config"],
     });
     return units.sort((a, b) => a.number - b.number);
   }
@@ -311,7 +313,11 @@ export class ClusterManager {
       { ...MANAGED_FILES.zooCfg, path: RUNNING_CONFIG_PATH, mode: 0o600 },
       `${files.hash} ${files.credentials}\n`,
     );
-    peers.setLocalUnitData(PEER_UNIT_SCHEMA, { "restart-request": null, credentials: files.credentials });
+    peers.setLocalUnitData(PEER_UNIT_SCHEMA, {
+      "restart-request": null,
+      credentials: files.credentials,
+      "running-config": files.hash,
+    });
   }
 
   /**
@@ -520,6 +526,7 @@ export class ClusterManager {
       restartGranted: appData["restart-granted"],
       committed,
       probes,
+      desiredConfig: files?.hash,
     };
 
     if (departing) {

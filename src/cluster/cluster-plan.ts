@@ -22,6 +22,8 @@ export interface PeerUnit {
   readonly restartRequest: string | undefined;
   /** Fingerprint of the credentials its running server loaded. */
   readonly credentials?: string | undefined;
+  /** Hash of the configuration its running server was started with (undefined: not published). */
+  readonly runningConfig?: string | undefined;
 }
 
 export interface ClusterSnapshot {
@@ -42,6 +44,8 @@ export interface ClusterSnapshot {
    * bootstrap a second ensemble or remove members it cannot see.
    */
   readonly planned?: ReadonlySet<number> | undefined;
+  /** Hash of the configuration every server should run (the same on every unit). */
+  readonly desiredConfig?: string | undefined;
 }
 
 /** Planned units this unit's peer relation does not show yet (their relation-joined is to come). */
@@ -330,9 +334,19 @@ export function ensembleHealthy(snapshot: ClusterSnapshot): boolean {
  * once at most (Strimzi's roller does the same).
  */
 export function nextRestartGrant(snapshot: ClusterSnapshot): RestartGrant {
-  const requests = snapshot.units.filter((unit) => unit.restartRequest !== undefined && !unit.dying);
+  // A unit needs a turn when it asks for one, or when the server it runs was started with another
+  // configuration than the desired one: it will ask as soon as its next hook runs, and counting it
+  // now keeps the ZooKeeper leader's turn last whichever unit's hook comes first.
+  const needsTurn = (unit: PeerUnit): boolean =>
+    !unit.dying &&
+    (unit.restartRequest !== undefined ||
+      (unit.started &&
+        snapshot.desiredConfig !== undefined &&
+        unit.runningConfig !== undefined &&
+        unit.runningConfig !== snapshot.desiredConfig));
+  const requests = snapshot.units.filter(needsTurn);
   const granted = snapshot.units.find((unit) => unit.name === snapshot.restartGranted);
-  if (granted?.restartRequest !== undefined && !granted.dying) return { kind: "keep", unit: granted.name };
+  if (granted && needsTurn(granted)) return { kind: "keep", unit: granted.name };
   if (requests.length === 0)
     return snapshot.restartGranted === undefined
       ? { kind: "none", reason: "no restart requested" }

@@ -18,6 +18,11 @@ export const PEER_UNIT_SCHEMA = {
   /** Fingerprint of the credentials its running server loaded (credentials.ts). */
   credentials: field.string({ pattern: /^[0-9a-f]{16}$/ }),
   /**
+   * Hash of the configuration its running server was started with: the leader compares it with the
+   * desired one, so it knows who will need a restart before they ask (the ZooKeeper leader goes last).
+   */
+  "running-config": field.string({ pattern: /^[0-9a-f]{16}$/ }),
+  /**
    * The committed config version (hex) its server last joined from, written once the joiner serves:
    * a new value wakes the leader to add it (cluster-plan.ts planRunning, nextReconfig).
    */

@@ -43,6 +43,8 @@ export class FakeMachine implements Machine {
     readonly address: string,
     private readonly zookeeper: FakeZooKeeper,
     private readonly available: ReadonlyMap<string, string> = new Map([["zookeeper", "3.9.3-1"]]),
+    /** Told of every service operation, for ordering across machines. */
+    private readonly journal?: (operation: string) => void,
   ) {}
 
   read(path: string): string | undefined {
@@ -89,7 +91,7 @@ export class FakeMachine implements Machine {
   }
 
   daemonReload(): void {
-    this.serviceLog.push("daemon-reload");
+    this.record("daemon-reload");
   }
 
   serviceActive(): boolean {
@@ -97,19 +99,19 @@ export class FakeMachine implements Machine {
   }
 
   startService(): void {
-    this.serviceLog.push("start");
+    this.record("start");
     this.enabled = true;
     if (!this.active) this.launch();
   }
 
   stopService(): void {
-    this.serviceLog.push("stop");
+    this.record("stop");
     this.enabled = false;
     this.halt();
   }
 
   restartService(): void {
-    this.serviceLog.push("restart");
+    this.record("restart");
     this.halt();
     this.launch();
   }
@@ -122,6 +124,11 @@ export class FakeMachine implements Machine {
   /** The JVM died (as `kill -9` would leave it): not active until started again. */
   crash(): void {
     this.halt();
+  }
+
+  private record(operation: string): void {
+    this.serviceLog.push(operation);
+    this.journal?.(operation);
   }
 
   private dynamicFiles(): string[] {

@@ -13,7 +13,8 @@
  *   voters could not form a quorum of synced, running servers (NewConfigNoQuorum), and every running
  *   member learns the committed membership at once;
  * - znodes carry ACLs checked as ZooKeeper checks them (CREATE/DELETE on the parent, READ, WRITE,
- *   ADMIN on the node; the super digest passes everything); quotas are stored, not enforced.
+ *   ADMIN on the node; the super digest of the server a session is connected to passes everything);
+ *   quotas are stored, not enforced.
  *
  * Servers are started and stopped by the fake machines (tests/fakes/fake-machine.ts), which persist
  * each membership a server learns as ZooKeeper does (`zoo.cfg.dynamic.<version>`).
@@ -57,6 +58,8 @@ export interface FakeServerStart {
 interface FakeServer {
   readonly id: number;
   readonly address: string;
+  /** The super user's digest this server was started with (zoo.cfg). */
+  readonly superDigest: string | undefined;
   running: boolean;
   /** The membership it started from or last learned. */
   view: EnsembleConfig;
@@ -94,9 +97,10 @@ export class FakeZooKeeper implements Ensemble {
   private readonly servers = new Map<string, FakeServer>();
   private committed: EnsembleConfig | undefined;
   private leaderId: number | undefined;
-  private readonly superDigests = new Set<string>();
   private readonly tree = new Map<string, FakeNode>();
   private zxid = FIRST_VERSION;
+  /** Leader elections after the first leader (a rolling restart should cause one at most). */
+  elections = 0;
 
   /** The committed membership, as `/zookeeper/config` would say (tests assert on it). */
   get membership(): EnsembleConfig | undefined {
@@ -106,9 +110,15 @@ export class FakeZooKeeper implements Ensemble {
   // --- servers (driven by the fake machines) ---------------------------------------------------
 
   start(address: string, start: FakeServerStart): void {
-    if (start.superDigest) this.superDigests.add(start.superDigest);
     const view = { version: 0n, servers: [...start.servers].sort((a, b) => a.id - b.id) };
-    const server: FakeServer = { id: start.id, address, running: true, view, persist: start.persist };
+    const server: FakeServer = {
+      id: start.id,
+      address,
+      superDigest: start.superDigest,
+      running: true,
+      view,
+      persist: start.persist,
+    };
     this.servers.set(address, server);
     const self = view.servers.find((candidate) => candidate.id === start.id);
     if (!this.committed && view.servers.length === 1 && self?.role === "participant") {
@@ -150,7 +160,7 @@ export class FakeZooKeeper implements Ensemble {
       .map((hostPort) => this.servers.get(hostPort.slice(0, hostPort.lastIndexOf(":"))))
       .find((server) => server?.running && this.modeOf(server));
     if (!host) throw errorFromCode(CODE.CONNECTION_LOSS, { op: "connect", server: admin.hosts.join(",") });
-    return work(new FakeSession(this, admin.auth));
+    return work(new FakeSession(this, admin.auth, host.superDigest));
   }
 
   // --- membership rules -------------------------------------------------------------------------
@@ -187,7 +197,10 @@ export class FakeZooKeeper implements Ensemble {
     const voters = (this.committed?.servers ?? []).filter(
       (server) => server.role === "participant" && this.servers.get(server.address)?.running,
     );
-    if (!voters.some((voter) => voter.id === this.leaderId)) this.leaderId = voters.at(-1)?.id;
+    if (!voters.some((voter) => voter.id === this.leaderId)) {
+      this.leaderId = voters.at(-1)?.id;
+      if (this.leaderId !== undefined) this.elections += 1;
+    }
     return this.leaderId;
   }
 
@@ -304,10 +317,6 @@ export class FakeZooKeeper implements Ensemble {
     return this.nextZxid();
   }
 
-  isSuperIdentity(digestId: string): boolean {
-    return this.superDigests.has(digestId);
-  }
-
   configText(): string {
     return this.committed ? formatEnsembleConfig(this.committed) : "";
   }
@@ -318,12 +327,14 @@ class FakeSession implements ZnodeSession {
   private readonly ids: string[];
   private readonly isSuper: boolean;
 
+  /** `superDigest`: that of the server the session is connected to, as ZooKeeper checks it. */
   constructor(
     private readonly zk: FakeZooKeeper,
     auth: readonly DigestAuth[],
+    superDigest: string | undefined,
   ) {
     this.ids = auth.map((identity) => digestCredential(identity.username, identity.password));
-    this.isSuper = this.ids.some((id) => zk.isSuperIdentity(id));
+    this.isSuper = superDigest !== undefined && this.ids.includes(superDigest);
   }
 
   private allowed(node: { acl: Acl[] }, perm: string): boolean {

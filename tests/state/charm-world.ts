@@ -16,9 +16,17 @@ import type { Clock } from "../../src/ports";
 import { FakeMachine } from "../fakes/fake-machine";
 import { FakeZooKeeper } from "../fakes/fake-zookeeper";
 import { readCharm } from "../sim/charm-loader";
-import { addApplication, addRelation, addUnit, emptyModel, enterScope, scopeView } from "../sim/fixtures";
+import {
+  addAction,
+  addApplication,
+  addRelation,
+  addUnit,
+  emptyModel,
+  enterScope,
+  scopeView,
+} from "../sim/fixtures";
 import { HookContext, type HookDescriptor, type UnitView } from "../sim/hook-context";
-import type { Model, Relation, StatusRecord as Status } from "../sim/model";
+import type { ActionRecord, Model, Relation, StatusRecord as Status } from "../sim/model";
 
 export const APP = "zookeeper";
 const CHARM_DIR = resolve(import.meta.dirname, "../..");
@@ -40,6 +48,8 @@ export interface HookRun {
   readonly code: number;
   /** The unit's juju-log lines from this hook. */
   readonly logs: readonly string[];
+  /** The hook tools it called, in order. */
+  readonly tools: readonly string[];
 }
 
 export class CharmWorld {
@@ -48,6 +58,8 @@ export class CharmWorld {
   readonly clock = new FakeClock();
   readonly machines = new Map<string, FakeMachine>();
   readonly runs: HookRun[] = [];
+  /** Every service operation on every machine, in order: "zookeeper/1 restart". */
+  readonly journal: string[] = [];
   private readonly peers: Relation;
   /** The peers each unit has seen join (relation-list shows only these). */
   private readonly joined = new Map<string, Set<string>>();
@@ -63,7 +75,9 @@ export class CharmWorld {
   }
 
   get unitNames(): string[] {
-    return Object.keys(this.model.units).filter((name) => this.model.units[name]!.life === "alive");
+    return Object.values(this.model.units)
+      .filter((unit) => unit.app === APP && unit.life === "alive")
+      .map((unit) => unit.name);
   }
 
   get leader(): string | undefined {
@@ -79,7 +93,12 @@ export class CharmWorld {
     const number = this.model.applications[APP]!.nextUnitNumber;
     const unit = addUnit(this.model, APP, `10.1.0.${number + 10}`);
     enterScope(this.model, this.peers, unit.name);
-    this.machines.set(unit.name, new FakeMachine(unit.address, this.zookeeper));
+    this.machines.set(
+      unit.name,
+      new FakeMachine(unit.address, this.zookeeper, undefined, (operation) =>
+        this.journal.push(`${unit.name} ${operation}`),
+      ),
+    );
     return unit.name;
   }
 
@@ -110,10 +129,12 @@ export class CharmWorld {
       now: () => new Date(this.clock.now()),
     });
     const logged = this.model.logs.length;
+    const tools: string[] = [];
     const code = await runHook((hook) => handleEvent(hook, this.ports(unit)), {
       env: this.env(unit, descriptor, context.contextId),
       runner: {
         run: (call) => {
+          tools.push(call.tool);
           const out = context.run(call.tool, [...call.args], {
             readStdin: () => call.input ?? "",
             readFile: (path) => readFileSync(path, "utf8"),
@@ -129,7 +150,7 @@ export class CharmWorld {
       .slice(logged)
       .filter((record) => record.unit === unit)
       .map((record) => record.message);
-    const record = { unit, hook: name, code, logs };
+    const record = { unit, hook: name, code, logs, tools };
     this.runs.push(record);
     return record;
   }
@@ -150,9 +171,72 @@ export class CharmWorld {
   }
 
   private seen(unit: string): Set<string> {
-    let seen = this.joined.get(unit);
-    if (!seen) this.joined.set(unit, (seen = new Set()));
+    const seen = this.joined.get(unit) ?? new Set<string>();
+    this.joined.set(unit, seen);
     return seen;
+  }
+
+  /**
+   * Relates a one-unit client application (`kafka`) on the `zookeeper` endpoint, its app bag holding
+   * `request`, and runs the relation hooks Juju runs on every unit of this application.
+   */
+  async relateClient(request: Record<string, string>, app = "kafka"): Promise<Relation> {
+    addApplication(this.model, app, readCharm(CHARM_DIR), 1);
+    const relation = addRelation(
+      this.model,
+      [
+        { app: APP, endpoint: "zookeeper", role: "provider" },
+        { app, endpoint: "zookeeper", role: "requirer" },
+      ],
+      [...this.unitNames, `${app}/0`],
+      "zookeeper",
+    );
+    relation.appBags[app] = { data: { ...request }, version: 1 };
+    for (const unit of this.unitNames) {
+      for (const kind of ["created", "joined", "changed"]) {
+        await this.expectOk(
+          this.run(unit, `zookeeper-relation-${kind}`, {
+            relationId: relation.id,
+            remoteApp: app,
+            ...(kind === "created" ? {} : { remoteUnit: `${app}/0` }),
+          }),
+        );
+      }
+    }
+    return relation;
+  }
+
+  /** Removes a client relation: departed, then broken, on every unit of this application. */
+  async unrelateClient(relation: Relation, app = "kafka"): Promise<void> {
+    relation.life = "dying";
+    for (const unit of this.unitNames) {
+      await this.expectOk(
+        this.run(unit, "zookeeper-relation-departed", {
+          relationId: relation.id,
+          remoteApp: app,
+          remoteUnit: `${app}/0`,
+          departingUnit: `${app}/0`,
+        }),
+      );
+    }
+    relation.scope = relation.scope.filter((member) => !member.startsWith(`${app}/`));
+    for (const unit of this.unitNames) {
+      await this.expectOk(
+        this.run(unit, "zookeeper-relation-broken", { relationId: relation.id, remoteApp: app }),
+      );
+    }
+    delete this.model.relations[relation.id];
+  }
+
+  /** Runs an action on `unit`; returns its record (status, message, results). */
+  async runAction(unit: string, name: string, params: Record<string, unknown> = {}): Promise<ActionRecord> {
+    const action = addAction(this.model, unit, name, params);
+    const run = await this.run(unit, name, { kind: "action", actionId: action.id });
+    if (run.code !== 0 && action.status === "running") {
+      action.status = "failed";
+      action.message = `exit status ${run.code}`;
+    } else if (action.status === "running") action.status = action.failed ? "failed" : "completed";
+    return action;
   }
 
   /** Runs a relation hook of the peer relation. */
@@ -276,8 +360,15 @@ export class CharmWorld {
       JUJU_VERSION: this.model.jujuVersion,
       JUJU_CHARM_DIR: CHARM_DIR,
       JUJU_CONTEXT_ID: contextId,
-      JUJU_DISPATCH_PATH: `hooks/${hook.name}`,
-      JUJU_HOOK_NAME: hook.name,
+      ...(hook.kind === "action"
+        ? {
+            JUJU_DISPATCH_PATH: `actions/${hook.name}`,
+            JUJU_HOOK_NAME: "",
+            JUJU_ACTION_NAME: hook.name,
+            JUJU_ACTION_UUID: hook.actionId,
+            JUJU_ACTION_TAG: `action-${hook.actionId}`,
+          }
+        : { JUJU_DISPATCH_PATH: `hooks/${hook.name}`, JUJU_HOOK_NAME: hook.name }),
     };
     if (hook.relationId !== undefined) {
       const relation = this.model.relations[hook.relationId]!;

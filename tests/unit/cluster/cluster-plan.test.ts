@@ -61,6 +61,8 @@ const started = (n: number): PeerUnit => unit(n, { started: true });
 const noAddress = (n: number): PeerUnit => unit(n, { address: undefined });
 /** Juju is removing this unit. */
 const dying = (u: PeerUnit): PeerUnit => ({ ...u, dying: true });
+/** Its server runs configuration "old" (the desired one is "new" where a test says so). */
+const runningOld = (u: PeerUnit): PeerUnit => ({ ...u, runningConfig: "old" });
 /** This unit asks for a rolling-restart turn. */
 const requesting = (u: PeerUnit): PeerUnit => ({ ...u, restartRequest: "configuration changed" });
 
@@ -112,6 +114,8 @@ interface Given {
    * complete view), "not asked" when goal-state was not called.
    */
   readonly planned?: readonly number[] | "not asked";
+  /** Hash of the configuration every server should run. */
+  readonly desired?: string;
 }
 
 function given(state: Given): ClusterSnapshot {
@@ -126,6 +130,7 @@ function given(state: Given): ClusterSnapshot {
     committed: state.committed === undefined ? undefined : ensemble(state.committed),
     probes: new Map(Object.entries(state.probes ?? {}).map(([n, p]) => [name(Number(n)), probe(p)])),
     planned,
+    desiredConfig: state.desired,
   };
 }
 
@@ -250,12 +255,14 @@ describe("chooseBootstrapUnit", () => {
       decision: name(0),
     },
     {
-      scenario: "nothing recorded: the lowest visible unit, even with a planned unit not visible yet (nobody started)",
+      scenario:
+        "nothing recorded: the lowest visible unit, even with a planned unit not visible yet (nobody started)",
       snapshot: given({ units: [fresh(1), fresh(2)], planned: [0, 1, 2] }),
       decision: name(1),
     },
     {
-      scenario: "the recorded unit is out of sight and no longer planned (removed before it started): another",
+      scenario:
+        "the recorded unit is out of sight and no longer planned (removed before it started): another",
       snapshot: given({ units: [fresh(1), fresh(2)], bootstrap: 0, planned: [1, 2] }),
       decision: name(1),
     },
@@ -966,6 +973,38 @@ describe("nextRestartGrant", () => {
   };
 
   it.each<{ scenario: string; snapshot: ClusterSnapshot; decision: RestartGrant }>([
+    {
+      scenario:
+        "the ZooKeeper leader asked first, the others run a stale configuration but have not asked yet: one of them goes first",
+      snapshot: given({
+        units: [requesting(runningOld(started(0))), runningOld(started(1)), runningOld(started(2))],
+        committed: "0 1 2",
+        probes: serving3,
+        desired: "new",
+      }),
+      decision: grant(1),
+    },
+    {
+      scenario: "a granted unit keeps its turn until it runs the desired configuration, asked or not",
+      snapshot: given({
+        units: [requesting(runningOld(started(0))), runningOld(started(1)), started(2)],
+        committed: "0 1 2",
+        probes: serving3,
+        desired: "new",
+        granted: 1,
+      }),
+      decision: keep(1),
+    },
+    {
+      scenario: "a unit that never published its running configuration counts only when it asks",
+      snapshot: given({
+        units: [requesting(started(0)), started(1), started(2)],
+        committed: "0 1 2",
+        probes: serving3,
+        desired: "new",
+      }),
+      decision: grant(0),
+    },
     {
       scenario: "nobody requests and nothing is granted: nothing to do",
       snapshot: given({ units: three(), committed: "0 1 2", probes: serving3 }),

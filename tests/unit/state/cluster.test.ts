@@ -123,3 +123,94 @@ describe("config", () => {
     expectActive(world);
   });
 });
+
+describe("rolling restarts and rotations", () => {
+  it("a config change restarts the ZooKeeper leader's server last", async () => {
+    const world = await deployed(3);
+    const leaderAddress = (
+      await Promise.all(
+        world.unitNames.map(
+          async (unit) => [unit, await world.zookeeper.probe(world.machine(unit).address)] as const,
+        ),
+      )
+    ).find(([, probe]) => probe.mode === "leader")![0];
+    const mark = world.journal.length;
+    world.model.applications.zookeeper!.config["tick-time"] = 2500;
+    for (const unit of world.unitNames) await world.expectOk(world.run(unit, "config-changed"));
+    await world.settle();
+    const restarts = world.journal.slice(mark).filter((entry) => entry.endsWith(" restart"));
+    expect(restarts).toHaveLength(3);
+    expect(restarts.at(-1)).toBe(`${leaderAddress} restart`);
+    expectActive(world);
+  });
+
+  it("set-password sync: the quorum identity moves to sync2 through three rolling restarts (accept both, switch, drop the old), each electing once", async () => {
+    const world = await deployed(3);
+    const elections = world.zookeeper.elections;
+    const action = await world.runAction("zookeeper/0", "set-password", { username: "sync" });
+    expect(action.status).toBe("completed");
+    await world.settle();
+    for (const unit of world.unitNames) {
+      const jaas = world.machine(unit).read("/etc/zookeeper/charm/jaas.conf") ?? "";
+      expect(jaas, unit).toContain('username="sync2"');
+      expect(jaas, unit).not.toMatch(/user_sync=/);
+      expect(world.machine(unit).serviceLog.filter((op) => op === "restart").length, unit).toBe(3);
+    }
+    // The ZooKeeper leader restarts last in every round, whichever unit's hook came first.
+    expect(world.zookeeper.elections - elections).toBe(3);
+    expect(world.membership()).toBe(voters(0, 1, 2));
+    expectActive(world);
+  });
+
+  it("set-password super: the charm keeps administering the ensemble with the new password", async () => {
+    const world = await deployed(3);
+    const before = world.machine("zookeeper/1").read("/etc/zookeeper/charm/zoo.cfg");
+    expect((await world.runAction("zookeeper/0", "set-password", { username: "super" })).status).toBe(
+      "completed",
+    );
+    await world.settle();
+    expect(world.machine("zookeeper/1").read("/etc/zookeeper/charm/zoo.cfg")).not.toBe(before);
+    // The leader still administers: a scale-up after the rotation completes.
+    const newcomer = world.addUnit();
+    await world.install(newcomer);
+    await world.joinAll();
+    await world.settle();
+    expect(world.membership()).toBe(voters(0, 1, 2, 3));
+    expectActive(world);
+  });
+});
+
+describe("stranded joiners (issue 9)", () => {
+  it("a joiner whose starting membership went stale before it was added rejoins from the fresh one", async () => {
+    const world = await deployed(3);
+    const [first, second] = [world.addUnit(), world.addUnit()];
+    await world.install(first);
+    await world.install(second);
+    // Both joiners started from the same committed membership; the leader now adds the first.
+    await world.joinAll();
+    await world.settle();
+    expect(world.membership()).toBe(voters(0, 1, 2, 3, 4));
+    expectActive(world);
+  });
+});
+
+describe("update-status", () => {
+  it("on a settled ensemble asks Juju almost nothing and keeps the status", async () => {
+    const world = await deployed(3);
+    for (const unit of world.unitNames) {
+      const run = await world.expectOk(world.run(unit, "update-status"));
+      expect(run.tools.length, `${unit}: ${run.tools.join(", ")}`).toBeLessThanOrEqual(2);
+      expect(world.status(unit)).toMatchObject({ status: "active" });
+    }
+  });
+
+  it("notices a crashed server and starts it again, as the member it was", async () => {
+    const world = await deployed(3);
+    world.machine("zookeeper/2").crash();
+    await world.expectOk(world.run("zookeeper/2", "update-status"));
+    expect(world.machine("zookeeper/2").serviceActive()).toBe(true);
+    expect(world.membership()).toBe(voters(0, 1, 2));
+    expect((await world.zookeeper.probe(world.machine("zookeeper/2").address)).serving).toBe(true);
+    expect(world.status("zookeeper/2")).toMatchObject({ status: "active" });
+  });
+});
