@@ -10,7 +10,7 @@ import {
   evaluateEnsembleHealth,
   evaluateMemberHealth,
   type MemberHealth,
-  type ServerProbe,
+  type MemberProbe,
 } from "./member-health";
 
 export interface EnsembleProbeOptions extends ProbeOptions {
@@ -31,7 +31,7 @@ function describe(error: unknown): string {
 export async function probeServer(
   endpoint: string | undefined,
   options: ProbeOptions & { readonly mntr?: boolean } = {},
-): Promise<ServerProbe> {
+): Promise<MemberProbe> {
   if (endpoint === undefined) {
     return { endpoint, alive: false, srvr: undefined, error: "no client port in the config" };
   }
@@ -76,7 +76,7 @@ export async function checkEnsembleHealth(
   options: EnsembleProbeOptions = {},
 ): Promise<EnsembleHealth> {
   const endpointOf = options.endpointOf ?? clientEndpoint;
-  const probes = new Map<number, ServerProbe>();
+  const probes = new Map<number, MemberProbe>();
   await Promise.all(
     config.servers.map(async (spec) => {
       probes.set(spec.id, await probeServer(endpointOf(spec), options));

@@ -37,8 +37,8 @@ export class UnknownCodeException extends Error {
 type CreateFn = Exception.ExceptionModule["create"];
 
 /**
- * Installs the guard once per loaded copy of the library (idempotent). Called when the manager
- * module loads, before any connection exists.
+ * Installs the guard once per loaded copy of the library (idempotent). Called by
+ * ZooKeeperManager.connect() before a connection exists, so importing the module changes nothing.
  */
 export function installExceptionGuard(): void {
   const current = Exception.create as CreateFn & { [GUARD_MARK]?: true };

@@ -88,7 +88,7 @@ export {
   evaluateEnsembleHealth,
   evaluateMemberHealth,
   type MemberHealth,
-  type ServerProbe,
+  type MemberProbe,
 } from "./member-health";
 export type { NodeStat } from "./node-stat";
 export {

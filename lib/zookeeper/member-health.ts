@@ -14,7 +14,7 @@ import { clientEndpoint, type EnsembleConfig, participants, type ServerRole } fr
 import type { MntrReport, ServerMode, SrvrReport } from "./four-letter-word-parsers";
 
 /** What the probes of one server returned. */
-export interface ServerProbe {
+export interface MemberProbe {
   readonly endpoint: string | undefined;
   /** `ruok` answered `imok`. */
   readonly alive: boolean;
@@ -56,12 +56,12 @@ export interface EnsembleHealth {
   readonly reasons: readonly string[];
 }
 
-const NO_PROBE: ServerProbe = { endpoint: undefined, alive: false, srvr: undefined };
+const NO_PROBE: MemberProbe = { endpoint: undefined, alive: false, srvr: undefined };
 
 /** The leader among the probed config servers: highest zxid wins if two claim it (one is stale). */
 export function pickLeader(
   config: EnsembleConfig,
-  probes: ReadonlyMap<number, ServerProbe>,
+  probes: ReadonlyMap<number, MemberProbe>,
 ): number | undefined {
   let best: { id: number; zxid: bigint } | undefined;
   for (const server of config.servers) {
@@ -76,7 +76,7 @@ export function pickLeader(
 function memberHealth(
   config: EnsembleConfig,
   id: number,
-  probe: ServerProbe,
+  probe: MemberProbe,
   ensemble: { votersSynced: boolean; reasons: readonly string[] },
 ): MemberHealth {
   const spec = config.servers.find((s) => s.id === id);
@@ -109,7 +109,7 @@ function memberHealth(
 /** Evaluates every server of the committed config from its probes. */
 export function evaluateEnsembleHealth(
   config: EnsembleConfig,
-  probes: ReadonlyMap<number, ServerProbe>,
+  probes: ReadonlyMap<number, MemberProbe>,
 ): EnsembleHealth {
   const voters = participants(config).length;
   const leaderId = pickLeader(config, probes);
@@ -155,7 +155,7 @@ export function evaluateMemberHealth(
   config: EnsembleConfig,
   ensemble: EnsembleHealth,
   id: number,
-  probe: ServerProbe,
+  probe: MemberProbe,
 ): MemberHealth {
   return memberHealth(config, id, probe, ensemble);
 }

@@ -49,8 +49,6 @@ import {
 import { type NodeStat, toNodeStat } from "./node-stat";
 import { buildReconfigRequest, buildSyncRequest } from "./wire-requests";
 
-installExceptionGuard();
-
 /** `ZooDefs.CONFIG_NODE`. */
 export const CONFIG_NODE = "/zookeeper/config";
 
@@ -265,6 +263,8 @@ export class ZooKeeperManager {
    * quorum, which the library never reports (notes §1.1, tested: no event at all).
    */
   static async connect(options: ZooKeeperConnectOptions): Promise<ZooKeeperManager> {
+    // Installed with the first session, not on import: importing lib/zookeeper has no side effects.
+    installExceptionGuard();
     const hosts = validateHosts(options.hosts);
     const identities: readonly DigestAuth[] =
       options.auth === undefined ? [] : "username" in options.auth ? [options.auth] : options.auth;

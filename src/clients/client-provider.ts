@@ -21,14 +21,9 @@ import {
 export const CLIENT_ENDPOINT = "zookeeper";
 
 /** What the leader remembers per client relation (peer app data `clients`), to repair and clean up. */
-export interface GrantedClient {
-  readonly chroot: string;
-  readonly perms: string;
-  /** The Juju secrets (by group: `user`, `tls`) holding fields the client asked to receive as secrets. */
-  readonly secrets?: Readonly<Record<string, string>>;
-}
+import type { GrantedClient, GrantedClients } from "./granted";
 
-export type GrantedClients = Readonly<Record<string, GrantedClient>>;
+export type { GrantedClient, GrantedClients };
 
 /** Fields the provider publishes, grouped as data_interfaces groups them into secrets. */
 const SECRET_GROUPS: Readonly<Record<string, readonly string[]>> = {
@@ -94,16 +89,6 @@ export function clientPasswords(credentials: Credentials, view: ClientView): Map
 function aclFor(relationId: number, password: string, perms: string): Acl[] {
   const username = clientUsername(relationId);
   return [saslAcl(username, perms), digestAcl(username, password, perms)];
-}
-
-export function parseGranted(raw: string | undefined): Record<string, GrantedClient> {
-  if (!raw) return {};
-  try {
-    const value: unknown = JSON.parse(raw);
-    return value && typeof value === "object" ? (value as Record<string, GrantedClient>) : {};
-  } catch {
-    return {};
-  }
 }
 
 /** ZooKeeper's quota subtree (`Quotas.quotaZookeeper`) and its per-path node names. */
@@ -299,16 +284,18 @@ function endpointsOf(config: EnsembleConfig): string[] {
 
 /**
  * Writes (or updates) what each accepted client reads; removes it from refused ones. `ready` says
- * every server runs with the current client users, so SASL logins work on every member.
+ * every server runs with the current client users, so SASL logins work on every member. Returns
+ * `granted` with the secrets each client now has (the argument is left as it was).
  */
 export function publish(
   hook: Hook,
   view: ClientView,
   credentials: Credentials,
   committed: EnsembleConfig,
-  granted: Record<string, GrantedClient>,
+  granted: Readonly<Record<string, GrantedClient>>,
   ready: boolean,
-): void {
+): Record<string, GrantedClient> {
+  const result: Record<string, GrantedClient> = { ...granted };
   const endpoints = endpointsOf(committed).join(",");
   for (const item of view.parsed) {
     const relationId = item.kind === "request" ? item.request.relationId : item.relationId;
@@ -350,9 +337,10 @@ export function publish(
       secrets[group] = upsertSecret(hook, relation, content, secrets[group]);
       plain[`secret-${group}`] = secrets[group]!;
     }
-    if (granted[key]) granted[key] = { ...granted[key], secrets };
+    if (result[key]) result[key] = { ...result[key], secrets };
     relation.setLocalAppData(CLIENT_DATA_SCHEMA, plain as ClientData);
   }
+  return result;
 }
 
 /** Creates the secret (granted to the relation) or gives it new content when that changed. */

@@ -13,7 +13,6 @@ import {
   type ClientView,
   clientPasswords,
   type GrantedClient,
-  parseGranted,
   publish,
   readClients,
   removeClientSecrets,
@@ -75,7 +74,7 @@ import { type LocalState, loadLocalState, type SettledEnsemble, saveLocalState }
 import { PEER_APP_SCHEMA, PEER_UNIT_SCHEMA } from "./peer-data";
 
 export const PEER_ENDPOINT = "cluster";
-/** Written when this unit starts its teardown (see departing()). */
+/** Written when this unit starts its teardown (see markIfLeaving()). */
 const DEPARTING_MARKER_PATH = `${CONF_DIR}/.charm-departing`;
 /** Where the hash of the configuration the running server was started with is kept. */
 const RUNNING_CONFIG_PATH = `${DATA_ROOT}/.charm-running-config`;
@@ -164,11 +163,12 @@ export class ClusterManager {
   }
 
   /**
-   * Juju says a unit is going away only through its teardown hooks: relation-departed naming itself,
-   * then stop, storage-detaching and remove. The first of them leaves a marker, so any hook that runs
-   * in between (an action, a secret hook) does not start the server again.
+   * Whether this unit is leaving. Juju says a unit is going away only through its teardown hooks:
+   * storage-detaching, relation-departed naming itself, stop and remove. The first of them writes a
+   * marker file, so any hook that runs in between (an action, a secret hook) does not start the
+   * server again.
    */
-  private departing(): boolean {
+  private markIfLeaving(): boolean {
     const { kind, relation } = this.hook.context;
     const teardown =
       kind === "stop" ||
@@ -491,7 +491,7 @@ export class ClusterManager {
       this.report(waiting("waiting for the leader to create the cluster passwords"));
       return;
     }
-    const departing = this.departing();
+    const departing = this.markIfLeaving();
     const units = this.peerUnits(peers, address, departing);
     const appData = peers.localAppData(PEER_APP_SCHEMA).data;
     let phase = appData["sync-rotation"];
@@ -599,7 +599,7 @@ export class ClusterManager {
     fingerprint: string,
     config: CharmConfig,
   ): Promise<void> {
-    const granted = parseGranted(peers.localAppData(PEER_APP_SCHEMA).data.clients);
+    const granted = peers.localAppData(PEER_APP_SCHEMA).data.clients ?? {};
     const policy = {
       superAcl: digestAcl(SUPER_USER, credentials.super, "cdrwa"),
       quota: { bytes: config["client-quota-bytes"], znodes: config["client-quota-znodes"] },
@@ -626,10 +626,10 @@ export class ClusterManager {
       snapshot.units
         .filter((unit) => unit.started && !unit.dying)
         .every((unit) => unit.credentials === fingerprint);
-    publish(this.hook, clients, credentials, snapshot.committed!, next, ready);
+    next = publish(this.hook, clients, credentials, snapshot.committed!, next, ready);
     removeClientSecrets(this.hook, granted, new Set(Object.keys(next)));
     peers.setLocalAppData(PEER_APP_SCHEMA, {
-      clients: Object.keys(next).length > 0 ? JSON.stringify(next) : null,
+      clients: Object.keys(next).length > 0 ? next : null,
     });
   }
 
@@ -718,7 +718,6 @@ export class ClusterManager {
     else if (grant.kind === "clear") peers.setLocalAppData(PEER_APP_SCHEMA, { "restart-granted": null });
   }
 
-  /** A departing unit removes itself from the ensemble before its server stops (stop hook). */
   /**
    * A departing unit removes its server from the ensemble by reconfig, then — in stop, or in
    * storage-detaching, which Juju may run first (its storage resolver comes before the dying

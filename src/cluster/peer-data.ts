@@ -3,6 +3,7 @@
  * second copy of the membership (that lives in /zookeeper/config).
  */
 import { field } from "../../lib/juju";
+import { checkGranted } from "../clients/granted";
 
 const IPV4 = /^(?:\d{1,3}\.){3}\d{1,3}$/;
 const UNIT = /^[a-z][a-z0-9-]*\/\d+$/;
@@ -47,5 +48,5 @@ export const PEER_APP_SCHEMA = {
   /** Where a sync-password rotation stands (credentials.ts quorumJaas). */
   "sync-rotation": field.oneOf(["accept", "switch"] as const),
   /** Client relations served, by relation id: chroot, permissions, secrets (JSON). */
-  clients: field.string({ maxLength: 65536 }),
+  clients: field.json(checkGranted),
 } as const;

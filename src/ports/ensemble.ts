@@ -73,6 +73,7 @@ export const zookeeperEnsemble: Ensemble = {
   async withSession(admin, work) {
     // Loaded on first use: the client library costs ~25 ms to load, and most hooks (actions, a
     // healthy non-leader's update-status) never open a session.
+    // biome-ignore lint/style/noRestrictedImports: the one place the client library is loaded, lazily.
     const { ZooKeeperManager } = await import("../../lib/zookeeper/zookeeper-manager");
     const zk = await ZooKeeperManager.connect({
       hosts: admin.hosts,

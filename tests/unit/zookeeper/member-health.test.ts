@@ -3,11 +3,11 @@ import {
   type EnsembleConfig,
   evaluateEnsembleHealth,
   evaluateMemberHealth,
+  type MemberProbe,
   type MntrReport,
   parseEnsembleConfig,
   parseMntr,
   parseSrvr,
-  type ServerProbe,
 } from "../../../lib/zookeeper";
 
 const config3: EnsembleConfig = parseEnsembleConfig(
@@ -39,7 +39,7 @@ function leaderMntr(synced: number, nonVoting = 0, observers = 0): MntrReport {
   );
 }
 
-function probe(id: number, partial: Partial<ServerProbe>): [number, ServerProbe] {
+function probe(id: number, partial: Partial<MemberProbe>): [number, MemberProbe] {
   return [id, { endpoint: `10.0.0.${id}:2181`, alive: true, srvr: undefined, ...partial }];
 }
 
