@@ -8,7 +8,7 @@ import { NotLeaderError } from "./errors";
 import { HookTools } from "./hook-tools";
 import { BufferedJujuLog, createLogger, type Logger } from "./log";
 import { Action, Model } from "./model";
-import { type Status, StatusCollector } from "./status";
+import { JUJU_SETS_STATUS, type Status, StatusCollector, StatusMemory } from "./status";
 import { spawnToolRunner, type ToolRunner } from "./tool-runner";
 
 export interface Hook {
@@ -37,8 +37,10 @@ export async function runHook(handler: CharmHandler, options: RunOptions = {}): 
   const sink = new BufferedJujuLog();
   const log = createLogger(sink, env.JUJU_DEBUG ? "trace" : "debug");
   let tools: HookTools | undefined;
+  let memory: StatusMemory | undefined;
   try {
     const context = contextFromEnv(env);
+    memory = new StatusMemory(context.charmDir);
     tools = new HookTools(options.runner ?? spawnToolRunner({ env }));
     const model = new Model(context, tools);
     const unitStatus = new StatusCollector();
@@ -57,11 +59,15 @@ export async function runHook(handler: CharmHandler, options: RunOptions = {}): 
       log.warn({ source: issue.source, key: issue.key }, `ignored malformed relation data: ${issue.problem}`);
     }
     const unit = unitStatus.chosen;
-    if (unit) tools.statusSet(unit.name, unit.message);
+    if (unit && (JUJU_SETS_STATUS.has(context.kind) || !memory.same(unit))) {
+      tools.statusSet(unit.name, unit.message);
+      memory.remember(unit);
+    }
     const app = appStatus.chosen;
-    if (app && model.isLeader) {
+    if (app && model.isLeader && (context.kind === "leader-elected" || !memory.same(app, true))) {
       try {
         tools.statusSet(app.name, app.message, true);
+        memory.remember(app, true);
       } catch (error) {
         if (!(error instanceof NotLeaderError)) throw error;
         log.info("leadership moved to another unit during this hook; the new leader reports the application");
@@ -75,6 +81,8 @@ export async function runHook(handler: CharmHandler, options: RunOptions = {}): 
       "hook failed",
     );
     process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    // Juju shows a failed hook in the unit's status: the next hook sets the charm's again.
+    memory?.forget();
     try {
       if (tools) sink.flush(tools);
     } catch {

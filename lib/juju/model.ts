@@ -174,6 +174,17 @@ export class Model {
     return ids.sort((a, b) => a - b).map((id) => new Relation(this, { endpoint, id }));
   }
 
+  /**
+   * The peer relation on `endpoint` without asking `relation-ids` when it is known: from the hook's
+   * own relation, or `knownId` (a unit's peer relation keeps its id for the unit's whole life).
+   */
+  peerRelation(endpoint: string, knownId?: number): Relation | undefined {
+    const event = this.context.relation;
+    if (event?.endpoint === endpoint) return new Relation(this, { endpoint, id: event.id });
+    if (knownId !== undefined) return new Relation(this, { endpoint, id: knownId });
+    return this.relation(endpoint);
+  }
+
   /** The single relation on `endpoint` (a peer relation), if this unit is in one. */
   relation(endpoint: string): Relation | undefined {
     return this.relations(endpoint)[0];

@@ -2,6 +2,8 @@
  * One status per hook, chosen by priority (blocked > maintenance > waiting > active) and set in one
  * place at the end of the hook, as ops' collect-status does.
  */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { SettableStatus } from "./hook-tools";
 
 export interface Status {
@@ -46,3 +48,55 @@ export class StatusCollector {
     return highestPriority(this.candidates);
   }
 }
+
+/**
+ * The statuses this unit last set — its own, and the application's while it leads — kept in a
+ * private file in the charm directory, so a hook that ends with the same status skips `status-set`
+ * (a hook-tool call fewer in most hooks). Only this unit's charm sets its status, and `status-set`
+ * takes effect at once (a failed hook does not undo it), so the record is exact, except where Juju
+ * sets a status itself: before install, around stop and remove, after a start that set none, and on
+ * a failed hook. Those hooks always set it, and a failed hook forgets the record. The application's
+ * status is set by whichever unit leads: a new leader's leader-elected always sets it.
+ */
+export class StatusMemory {
+  private readonly path: string | undefined;
+  private record: { unit?: Status; app?: Status } = {};
+
+  constructor(charmDir: string) {
+    this.path = charmDir === "" ? undefined : join(charmDir, ".unit-status.json");
+    if (!this.path) return;
+    try {
+      this.record = JSON.parse(readFileSync(this.path, "utf8")) as { unit?: Status; app?: Status };
+    } catch {
+      this.record = {};
+    }
+  }
+
+  /** True when `status` is what this unit last set (for the application with `app`). */
+  same(status: Status, app = false): boolean {
+    const last = app ? this.record.app : this.record.unit;
+    return last !== undefined && last.name === status.name && last.message === status.message;
+  }
+
+  remember(status: Status, app = false): void {
+    this.record = app ? { ...this.record, app: status } : { ...this.record, unit: status };
+    this.save();
+  }
+
+  forget(): void {
+    this.record = {};
+    this.save();
+  }
+
+  private save(): void {
+    if (!this.path) return;
+    try {
+      writeFileSync(this.path, JSON.stringify(this.record), { mode: 0o600 });
+    } catch {
+      // Best effort: without the record the next hook just sets its statuses.
+    }
+  }
+}
+
+/** Hooks around which Juju sets the unit's status itself: the charm's status is always set there. */
+export const JUJU_SETS_STATUS: ReadonlySet<string> = new Set(["install", "start", "stop", "remove"]);

@@ -470,7 +470,9 @@ export class ClusterManager {
       this.state = { ...this.state, packageVersion: version };
     }
 
-    const peers = this.model.relation(PEER_ENDPOINT);
+    const peers = this.model.peerRelation(PEER_ENDPOINT, this.state.peerRelationId);
+    if (peers && peers.id !== this.state.peerRelationId)
+      this.state = { ...this.state, peerRelationId: peers.id };
     if (!peers) {
       this.report(waiting("waiting for the cluster peer relation"));
       return;

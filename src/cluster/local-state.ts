@@ -23,6 +23,8 @@ export interface LocalState {
   readonly packageVersion?: string;
   /** The cluster binding's address (Juju runs config-changed when addresses change). */
   readonly address?: string;
+  /** The peer relation's id (it never changes while the unit lives). */
+  readonly peerRelationId?: number;
   /** Set by a full reconcile that found everything in order; cleared by one that did not. */
   readonly settled?: SettledEnsemble;
 }

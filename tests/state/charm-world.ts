@@ -7,8 +7,10 @@
  * for the workload costs no time and a whole scale-up runs in milliseconds. The emulator scenarios
  * (tests/integration) stay the end-to-end proof.
  */
-import { readFileSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll } from "vitest";
 import { runHook } from "../../lib/juju";
 import type { EnsembleConfig } from "../../lib/zookeeper";
 import { handleEvent } from "../../src/charm";
@@ -29,6 +31,13 @@ import { HookContext, type HookDescriptor, type UnitView } from "../sim/hook-con
 import type { ActionRecord, Model, Relation, StatusRecord as Status } from "../sim/model";
 
 export const APP = "zookeeper";
+
+/** Every unit charm directory made by the importing test file, removed after it. */
+const CHARM_DIRS = new Set<string>();
+afterAll(() => {
+  for (const dir of CHARM_DIRS) rmSync(dir, { recursive: true, force: true });
+  CHARM_DIRS.clear();
+});
 const CHARM_DIR = resolve(import.meta.dirname, "../..");
 
 /** Virtual time: sleeping moves it on at once. */
@@ -63,6 +72,7 @@ export class CharmWorld {
   private readonly peers: Relation;
   /** The peers each unit has seen join (relation-list shows only these). */
   private readonly joined = new Map<string, Set<string>>();
+  private readonly charmDirs = new Map<string, string>();
 
   /** An application of `units` units that have each entered the peer relation (no hook run yet). */
   constructor(units: number, config: Readonly<Record<string, unknown>> = {}) {
@@ -100,6 +110,17 @@ export class CharmWorld {
       ),
     );
     return unit.name;
+  }
+
+  /** Each unit's own charm directory (the charm keeps small private files there). */
+  private charmDir(unit: string): string {
+    let dir = this.charmDirs.get(unit);
+    if (!dir) {
+      dir = mkdtempSync(join(tmpdir(), "charm-world-"));
+      this.charmDirs.set(unit, dir);
+      CHARM_DIRS.add(dir);
+    }
+    return dir;
   }
 
   machine(unit: string): FakeMachine {
@@ -358,7 +379,7 @@ export class CharmWorld {
       JUJU_MODEL_NAME: this.model.name,
       JUJU_MODEL_UUID: this.model.uuid,
       JUJU_VERSION: this.model.jujuVersion,
-      JUJU_CHARM_DIR: CHARM_DIR,
+      JUJU_CHARM_DIR: this.charmDir(unit),
       JUJU_CONTEXT_ID: contextId,
       ...(hook.kind === "action"
         ? {

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { BufferedJujuLog, createLogger, field, formatRecord, runHook, waiting } from "../../../lib/juju";
 import { FakeTools } from "./fake-tools";
@@ -152,6 +155,38 @@ describe("runHook", () => {
     const log = fake.calls.find((call) => call.argv[0] === "juju-log")!;
     expect(log.argv.slice(0, 3)).toEqual(["juju-log", "--log-level", "INFO"]);
     expect(log.argv[4]).toContain("leadership moved to another unit during this hook");
+  });
+
+  it("skips status-set when the unit already shows that status; a failed hook or install sets it again", async () => {
+    const charmDir = mkdtempSync(join(tmpdir(), "charm-dir-"));
+    try {
+      const run = (kind: string, handler: Parameters<typeof runHook>[0]) =>
+        runHook(handler, {
+          env: env({ JUJU_CHARM_DIR: charmDir, JUJU_DISPATCH_PATH: `hooks/${kind}`, JUJU_HOOK_NAME: kind }),
+          runner: fake.runner,
+        });
+      const statusSets = () => fake.argvs.filter((argv) => argv[0] === "status-set").length;
+      const ready = (hook: Parameters<Parameters<typeof runHook>[0]>[0]) => hook.report(waiting("for peers"));
+      await run("update-status", ready);
+      expect(statusSets()).toBe(1);
+      await run("config-changed", ready);
+      expect(statusSets()).toBe(1);
+      expect(statSync(join(charmDir, ".unit-status.json")).mode & 0o777).toBe(0o600);
+      // Juju sets statuses around install, start, stop and remove: always set there.
+      await run("start", ready);
+      expect(statusSets()).toBe(2);
+      // A failed hook shows as error in Juju: the next one sets the charm's status again.
+      await run("update-status", () => {
+        throw new Error("boom");
+      });
+      await run("update-status", ready);
+      expect(statusSets()).toBe(3);
+      // Another status is set, of course.
+      await run("update-status", (hook) => hook.report({ name: "active", message: "" }));
+      expect(statusSets()).toBe(4);
+    } finally {
+      rmSync(charmDir, { recursive: true, force: true });
+    }
   });
 
   it("databag writes send only changed keys", async () => {

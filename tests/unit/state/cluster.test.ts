@@ -194,6 +194,22 @@ describe("stranded joiners (issue 9)", () => {
   });
 });
 
+describe("hook-tool calls", () => {
+  it("a hook that changes nothing asks only what the reconcile needs and sets no status again", async () => {
+    const world = await deployed(3);
+    // relation-ids (the peer relation's id is known), status-set (the status is unchanged) are gone.
+    const leader = await world.expectOk(world.peerHook("zookeeper/0", "changed", "zookeeper/1"));
+    const follower = await world.expectOk(world.peerHook("zookeeper/1", "changed", "zookeeper/0"));
+    expect(leader.tools).not.toContain("status-set");
+    expect(follower.tools).not.toContain("status-set");
+    expect(leader.tools.filter((tool) => tool === "relation-ids")).toEqual(["relation-ids"]); // the clients
+    expect(leader.tools.length, leader.tools.join(" ")).toBeLessThanOrEqual(9);
+    expect(follower.tools.length, follower.tools.join(" ")).toBeLessThanOrEqual(8);
+    const configChanged = await world.expectOk(world.run("zookeeper/1", "config-changed"));
+    expect(configChanged.tools.length, configChanged.tools.join(" ")).toBeLessThanOrEqual(9);
+  });
+});
+
 describe("update-status", () => {
   it("on a settled ensemble asks Juju almost nothing and keeps the status", async () => {
     const world = await deployed(3);
