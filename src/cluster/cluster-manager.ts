@@ -4,10 +4,10 @@
  * applies idempotent writes plus at most one disruptive step (start, restart, one reconfig).
  */
 import { createHash } from "node:crypto";
-import { active, blocked, type Hook, maintenance, type Relation, type Status, waiting } from "../../lib/juju";
+import { blocked, type Hook, maintenance, type Relation, type Status, waiting } from "../../lib/juju";
 import { type EnsembleConfig, parseEnsembleConfig } from "../../lib/zookeeper";
 import { digestAcl, digestCredential } from "../../lib/zookeeper/acl";
-import { findServer, formatServers, participants } from "../../lib/zookeeper/ensemble-config";
+import { formatServers, participants } from "../../lib/zookeeper/ensemble-config";
 import {
   applyAcls,
   type ClientView,
@@ -65,6 +65,7 @@ import {
   clientUsername,
   credentialsFingerprint,
   ensureCredentials,
+  planCredentials,
   quorumJaas,
   type SyncRotationPhase,
   storeCredentials,
@@ -72,6 +73,7 @@ import {
 import { committedMembership, probeAll, reconfigure, waitUntilServing } from "./ensemble";
 import { type LocalState, loadLocalState, type SettledEnsemble, saveLocalState } from "./local-state";
 import { PEER_APP_SCHEMA, PEER_UNIT_SCHEMA } from "./peer-data";
+import { applicationStatus, servingStatus, settledEnsemble } from "./statuses";
 
 export const PEER_ENDPOINT = "cluster";
 /** Written when this unit starts its teardown (see markIfLeaving()). */
@@ -331,34 +333,16 @@ export class ClusterManager {
     units: readonly PeerUnit[],
     clients: ClientView,
   ): { credentials: Credentials; phase: SyncRotationPhase | undefined } {
-    let next = credentials;
-    let nextPhase = phase;
-    const wanted = clientPasswords(credentials, clients);
-    const sameClients =
-      wanted.size === credentials.clients.size &&
-      [...wanted].every(([id, password]) => credentials.clients.get(id) === password);
-    if (!sameClients) next = { ...next, clients: wanted };
-    const running = units.filter((unit) => unit.started && !unit.dying);
-    const everyServerRuns = (candidate: Credentials, candidatePhase: SyncRotationPhase | undefined) => {
-      const fingerprint = credentialsFingerprint(candidate, candidatePhase);
-      return running.every((unit) => unit.credentials === fingerprint);
-    };
-    if (!next.syncNext) nextPhase = undefined;
-    else if (nextPhase === undefined) nextPhase = "accept";
-    else if (nextPhase === "accept" && everyServerRuns(next, "accept")) nextPhase = "switch";
-    else if (nextPhase === "switch" && everyServerRuns(next, "switch")) {
-      next = { ...next, sync: next.syncNext, syncNext: undefined };
-      nextPhase = undefined;
-    }
-    if (next.superPrevious && everyServerRuns(next, nextPhase)) next = { ...next, superPrevious: undefined };
-    if (next !== credentials) storeCredentials(this.model, peers, next);
-    if (nextPhase !== phase) this.log.info({ from: phase, to: nextPhase }, "sync password rotation");
-    if (nextPhase !== phase || next.superPrevious !== credentials.superPrevious) this.progressed = true;
+    const running = units.filter((unit) => unit.started && !unit.dying).map((unit) => unit.credentials);
+    const plan = planCredentials(credentials, phase, clientPasswords(credentials, clients), running);
+    if (plan.changed) storeCredentials(this.model, peers, plan.credentials);
+    if (plan.phase !== phase) this.log.info({ from: phase, to: plan.phase }, "sync password rotation");
+    if (plan.progressed) this.progressed = true;
     peers.setLocalAppData(PEER_APP_SCHEMA, {
-      "sync-rotation": nextPhase ?? null,
-      credentials: credentialsFingerprint(next, nextPhase),
+      "sync-rotation": plan.phase ?? null,
+      credentials: credentialsFingerprint(plan.credentials, plan.phase),
     });
-    return { credentials: next, phase: nextPhase };
+    return { credentials: plan.credentials, phase: plan.phase };
   }
 
   /**
@@ -538,7 +522,7 @@ export class ClusterManager {
 
     if (this.model.isLeader) await this.lead(peers, snapshot, admin);
     const current = this.model.isLeader ? { ...snapshot, ...this.leaderUpdates(peers) } : snapshot;
-    if (this.model.isLeader) this.reportVoters(current);
+    if (this.model.isLeader) this.appStatuses.push(applicationStatus(current));
     if (clients && admin && committed && config) {
       await this.serveClients(
         peers,
@@ -579,7 +563,7 @@ export class ClusterManager {
       return;
     }
     const restarted = await this.restartIfNeeded(peers, current, files, address);
-    this.settled = this.settledView(current);
+    this.settled = settledEnsemble(current, this.model.isLeader);
     this.reportServing(
       restarted ? { ...current, probes: new Map(current.probes).set(this.self, restarted) } : current,
       true,
@@ -633,46 +617,6 @@ export class ClusterManager {
     peers.setLocalAppData(PEER_APP_SCHEMA, {
       clients: Object.keys(next).length > 0 ? next : null,
     });
-  }
-
-  /** The ensemble as settled: every unit a serving participant at its address, or undefined. */
-  private settledView(snapshot: ClusterSnapshot): SettledEnsemble | undefined {
-    const participants = snapshot.committed?.servers.filter((server) => server.role === "participant") ?? [];
-    const members = snapshot.units.map((unit) => ({
-      name: unit.name,
-      id: serverIdOf(unit.name),
-      address: unit.address,
-    }));
-    const settled =
-      participants.length === members.length &&
-      members.every(
-        (member) =>
-          member.address !== undefined &&
-          snapshot.probes.get(member.name)?.serving &&
-          participants.some((server) => server.id === member.id && server.address === member.address),
-      );
-    if (!settled) return undefined;
-    return {
-      leader: this.model.isLeader,
-      members: members.map((member) => ({ ...member, address: member.address! })),
-      status: active(),
-    };
-  }
-
-  /**
-   * Juju leader: the application's status says whether every unit votes, as ZooKeeper's committed
-   * configuration says (a unit's own status says why it does not).
-   */
-  private reportVoters(snapshot: ClusterSnapshot): void {
-    const units = snapshot.units.filter((unit) => !unit.dying).length;
-    if (!snapshot.committed) {
-      this.appStatuses.push(waiting("the committed membership cannot be read yet"));
-      return;
-    }
-    const voters = participants(snapshot.committed).length;
-    this.appStatuses.push(
-      voters < units ? waiting(`${voters} of ${units} units are voting members`) : active(),
-    );
   }
 
   /** The leader's app-bag state after lead() wrote it. */
@@ -848,41 +792,8 @@ export class ClusterManager {
   }
 
   private reportServing(snapshot: ClusterSnapshot, running: boolean, justJoined = false): void {
-    const probe = snapshot.probes.get(this.self);
-    if (!running) {
-      this.report(waiting("ZooKeeper is not running"));
-      return;
-    }
-    if (!probe?.serving) {
-      this.reportTransient("ZooKeeper is running but not serving requests (no quorum reachable)");
-      return;
-    }
-    // `active` means a voting, serving member of the committed configuration, as ZooKeeper says in
-    // this hook: without that configuration nothing can be claimed.
-    if (!snapshot.committed) {
-      this.reportTransient("ZooKeeper serves, but no member answers with the committed membership");
-      return;
-    }
-    const member = findServer(snapshot.committed, serverIdOf(this.self));
-    if (!member) {
-      this.report(
-        waiting(
-          justJoined || snapshot.units.find((unit) => unit.name === this.self)?.started
-            ? "synced as a non-voting follower; waiting to be added to the ensemble"
-            : "ZooKeeper is running but not a member of the committed ensemble",
-        ),
-      );
-      return;
-    }
-    if (member.role !== "participant") {
-      this.report(waiting(`member of the ensemble as ${member.role}; waiting to become a participant`));
-      return;
-    }
-    if (probe.mode !== "leader" && probe.mode !== "follower") {
-      // Added as a voter; the server switches role once it has the new configuration.
-      this.reportTransient(`added as a voter; ZooKeeper still reports ${probe.mode ?? "no mode"}`);
-      return;
-    }
-    this.report(active());
+    const { status, transient } = servingStatus(snapshot, this.self, { running, justJoined });
+    if (transient) this.reportTransient(status.message);
+    else this.report(status);
   }
 }

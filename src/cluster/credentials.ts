@@ -167,3 +167,52 @@ export function storeCredentials(model: Model, peers: Relation, credentials: Cre
   if (!uri) throw new Error("the credentials secret does not exist yet");
   model.secrets.update(uri, serializeCredentials(credentials));
 }
+
+/** What the leader decides about credentials in one pass (planCredentials). */
+export interface CredentialsPlan {
+  readonly credentials: Credentials;
+  readonly phase: SyncRotationPhase | undefined;
+  /** The credentials changed: store them in the secret. */
+  readonly changed: boolean;
+  /** A rotation moved on (a new phase, or the previous super password dropped). */
+  readonly progressed: boolean;
+}
+
+/**
+ * Leader, pure: the credentials every server should run. One user per served client relation
+ * (`wanted`), and password rotations moved forward once every started server runs the current step:
+ * a sync rotation goes accept (servers accept both identities) → switch (they log in with the new
+ * one) → done (the old one dropped); a super rotation keeps the previous password until every server
+ * runs the new digest. `running` holds the credentials fingerprint each started, staying server runs.
+ */
+export function planCredentials(
+  current: Credentials,
+  phase: SyncRotationPhase | undefined,
+  wanted: ReadonlyMap<number, string>,
+  running: readonly (string | undefined)[],
+): CredentialsPlan {
+  let next = current;
+  let nextPhase = phase;
+  const sameClients =
+    wanted.size === current.clients.size &&
+    [...wanted].every(([id, password]) => current.clients.get(id) === password);
+  if (!sameClients) next = { ...next, clients: wanted };
+  const everyServerRuns = (candidate: Credentials, candidatePhase: SyncRotationPhase | undefined) => {
+    const fingerprint = credentialsFingerprint(candidate, candidatePhase);
+    return running.every((runs) => runs === fingerprint);
+  };
+  if (!next.syncNext) nextPhase = undefined;
+  else if (nextPhase === undefined) nextPhase = "accept";
+  else if (nextPhase === "accept" && everyServerRuns(next, "accept")) nextPhase = "switch";
+  else if (nextPhase === "switch" && everyServerRuns(next, "switch")) {
+    next = { ...next, sync: next.syncNext, syncNext: undefined };
+    nextPhase = undefined;
+  }
+  if (next.superPrevious && everyServerRuns(next, nextPhase)) next = { ...next, superPrevious: undefined };
+  return {
+    credentials: next,
+    phase: nextPhase,
+    changed: next !== current,
+    progressed: nextPhase !== phase || next.superPrevious !== current.superPrevious,
+  };
+}

@@ -6,6 +6,7 @@ import {
   credentialsFingerprint,
   generatePassword,
   parseCredentials,
+  planCredentials,
   quorumJaas,
   serializeCredentials,
 } from "../../../src/cluster/credentials";
@@ -99,5 +100,65 @@ describe("credentials", () => {
   it("accepts ordinary strong passwords", () => {
     expect(passwordProblem("Str0ng-Passw0rd!")).toBeUndefined();
     expect(passwordProblem(generatePassword())).toBeUndefined();
+  });
+});
+
+describe("planCredentials (the leader's rotation state machine)", () => {
+  const syncRotating: Credentials = { ...base, syncNext: { username: "sync2", password: "N".repeat(32) } };
+  const superRotating: Credentials = { ...base, super: "T".repeat(32), superPrevious: base.super };
+  const runs = (credentials: Credentials, phase: "accept" | "switch" | undefined, servers = 3) =>
+    Array.from({ length: servers }, () => credentialsFingerprint(credentials, phase));
+
+  it("nothing to do: the same credentials, no phase, no progress", () => {
+    expect(planCredentials(base, undefined, base.clients, runs(base, undefined))).toEqual({
+      credentials: base,
+      phase: undefined,
+      changed: false,
+      progressed: false,
+    });
+  });
+
+  it("a new sync identity starts the accept phase at once", () => {
+    const plan = planCredentials(syncRotating, undefined, base.clients, runs(base, undefined));
+    expect(plan).toMatchObject({ phase: "accept", changed: false, progressed: true });
+  });
+
+  it("accept → switch only once every server runs the accept step", () => {
+    const partly = [...runs(syncRotating, "accept", 2), credentialsFingerprint(base, undefined)];
+    expect(planCredentials(syncRotating, "accept", base.clients, partly)).toMatchObject({
+      phase: "accept",
+      progressed: false,
+    });
+    expect(planCredentials(syncRotating, "accept", base.clients, runs(syncRotating, "accept"))).toMatchObject(
+      {
+        phase: "switch",
+        progressed: true,
+      },
+    );
+  });
+
+  it("switch → done: the new identity replaces the old one once every server logs in with it", () => {
+    const plan = planCredentials(syncRotating, "switch", base.clients, runs(syncRotating, "switch"));
+    expect(plan.phase).toBeUndefined();
+    expect(plan.credentials.sync).toEqual(syncRotating.syncNext);
+    expect(plan.credentials.syncNext).toBeUndefined();
+    expect(plan).toMatchObject({ changed: true, progressed: true });
+  });
+
+  it("the previous super password is dropped only once every server runs the new digest", () => {
+    const mixed = [...runs(superRotating, undefined, 2), credentialsFingerprint(base, undefined)];
+    expect(planCredentials(superRotating, undefined, base.clients, mixed).credentials.superPrevious).toBe(
+      base.super,
+    );
+    const done = planCredentials(superRotating, undefined, base.clients, runs(superRotating, undefined));
+    expect(done.credentials.superPrevious).toBeUndefined();
+    expect(done).toMatchObject({ changed: true, progressed: true });
+  });
+
+  it("client users follow the served relations: added and removed, nothing else moves", () => {
+    const wanted = new Map([[9, "D".repeat(32)]]);
+    const plan = planCredentials(base, undefined, wanted, runs(base, undefined));
+    expect([...plan.credentials.clients]).toEqual([[9, "D".repeat(32)]]);
+    expect(plan).toMatchObject({ changed: true, progressed: false, phase: undefined });
   });
 });
