@@ -71,6 +71,7 @@ import {
   storeCredentials,
 } from "./credentials";
 import { committedMembership, probeAll, reconfigure, waitUntilServing } from "./ensemble";
+import { classifyFailure } from "./failures";
 import { type LocalState, loadLocalState, type SettledEnsemble, saveLocalState } from "./local-state";
 import { PEER_APP_SCHEMA, PEER_UNIT_SCHEMA } from "./peer-data";
 import { applicationStatus, servingStatus, settledEnsemble } from "./statuses";
@@ -502,7 +503,9 @@ export class ClusterManager {
     if (zkLeader?.address) committed = await this.ensemble.localMembership(zkLeader.address);
     if (!committed && admin) {
       committed = await committedMembership(this.ensemble, admin).catch((error: unknown) => {
+        const failure = classifyFailure("reading the committed membership", error);
         this.log.warn({ error: String(error) }, "could not read the committed membership");
+        if (failure.permanent) this.report(failure.status);
         return undefined;
       });
     }
@@ -601,10 +604,10 @@ export class ClusterManager {
         this.log.warn({ repair }, "undid a change made behind the charm's back");
       next = outcome.granted;
     } catch (error) {
-      this.log.warn({ error: String(error) }, "could not apply client ACLs; will retry");
-      this.reportTransient(
-        `client ACLs not applied yet: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      const failure = classifyFailure("applying client ACLs", error);
+      this.log.warn({ error: String(error), permanent: failure.permanent }, "could not apply client ACLs");
+      if (failure.permanent) this.report(failure.status);
+      else this.reportTransient(failure.status.message);
       return;
     }
     const ready =
@@ -648,11 +651,14 @@ export class ClusterManager {
         this.progressed = true;
         peers.setLocalAppData(PEER_APP_SCHEMA, { "ensemble-version": outcome.config.version.toString(16) });
       } else {
+        const target = step.kind === "add" ? step.unit : (step.unit ?? `server ${step.serverId}`);
+        const failure = classifyFailure(`reconfig (${step.kind} ${target})`, outcome.error ?? outcome.reason);
         this.log.warn(
-          { step: step.kind, unit: step.unit, reason: outcome.reason },
-          "reconfig not applied; will retry",
+          { step: step.kind, unit: step.unit, reason: outcome.reason, permanent: failure.permanent },
+          failure.permanent ? "reconfig refused" : "reconfig not applied; will retry",
         );
-        this.transient ??= `reconfig not applied: ${outcome.reason}`;
+        if (failure.permanent) this.report(failure.status);
+        else this.transient ??= `reconfig not applied: ${outcome.reason}`;
       }
     } else if (step.kind === "none" && step.transient) {
       this.transient ??= step.reason;

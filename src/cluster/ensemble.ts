@@ -62,7 +62,7 @@ export async function committedMembership(ensemble: Ensemble, admin: Admin): Pro
 
 export type ReconfigOutcome =
   | { readonly applied: true; readonly config: EnsembleConfig }
-  | { readonly applied: false; readonly reason: string };
+  | { readonly applied: false; readonly reason: string; readonly error?: unknown };
 
 /**
  * One reconfig, followed after a removal by a write: only a write committed after it guarantees the
@@ -109,7 +109,7 @@ async function reconfigureOnce(
     return { applied: true, config };
   } catch (error) {
     if (!isOutcomeUnknown(error))
-      return { applied: false, reason: error instanceof Error ? error.message : String(error) };
+      return { applied: false, reason: error instanceof Error ? error.message : String(error), error };
     for (let attempt = 0; attempt < 5; attempt += 1) {
       await clock.sleep(500);
       try {

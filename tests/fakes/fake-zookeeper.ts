@@ -59,7 +59,7 @@ interface FakeServer {
   readonly id: number;
   readonly address: string;
   /** The super user's digest this server was started with (zoo.cfg). */
-  readonly superDigest: string | undefined;
+  superDigest: string | undefined;
   running: boolean;
   /** The membership it started from or last learned. */
   view: EnsembleConfig;
@@ -131,6 +131,11 @@ export class FakeZooKeeper implements Ensemble {
     // A member resumes with the committed membership; a joiner keeps its own until it is added.
     if (this.committed?.servers.some((spec) => spec.id === start.id && spec.address === address))
       this.learn(server, this.committed);
+  }
+
+  /** Every running server restarted with another super digest (as if edited behind the charm's back). */
+  changeSuperDigest(digest: string): void {
+    for (const server of this.servers.values()) if (server.running) server.superDigest = digest;
   }
 
   stop(address: string): void {

@@ -194,6 +194,26 @@ describe("stranded joiners (issue 9)", () => {
   });
 });
 
+describe("failures ZooKeeper reports", () => {
+  it("a refused admin user blocks the leader with the reason instead of waiting, and clears once accepted", async () => {
+    const world = await deployed(3);
+    const zooCfg = world.machine("zookeeper/0").read("/etc/zookeeper/charm/zoo.cfg") ?? "";
+    const digest = /^DigestAuthenticationProvider\.superDigest=(.*)$/m.exec(zooCfg)![1]!;
+    world.zookeeper.changeSuperDigest("super:c29tZXRoaW5nIGVsc2UgZW50aXJlbHk=");
+    const newcomer = world.addUnit();
+    await world.install(newcomer);
+    await world.joinAll();
+    await world.settle();
+    expect(world.status("zookeeper/0")).toMatchObject({ status: "blocked" });
+    expect(world.status("zookeeper/0").message).toMatch(/ZooKeeper refuses the charm's admin user/);
+    expect(world.membership()).toBe(voters(0, 1, 2));
+    world.zookeeper.changeSuperDigest(digest);
+    await world.settle();
+    expect(world.membership()).toBe(voters(0, 1, 2, 3));
+    expectActive(world);
+  });
+});
+
 describe("hook-tool calls", () => {
   it("a hook that changes nothing asks only what the reconcile needs and sets no status again", async () => {
     const world = await deployed(3);
