@@ -143,8 +143,17 @@ export class CharmWorld {
     return (config?.servers ?? []).map((server) => `${APP}/${server.id - 1}:${server.role}`).join(" ");
   }
 
-  /** Runs one hook on one unit; commits its changes when it exits 0, as Juju does. */
-  async run(unit: string, name: string, extra: Partial<HookDescriptor> = {}): Promise<HookRun> {
+  /**
+   * Runs one hook on one unit; commits its changes when it exits 0, as Juju does. With `failAfter`
+   * the hook does all its work and then counts as failed: Juju discards its buffered changes (the
+   * emulator's failHookOnce), while what it did to the machine and to ZooKeeper stays done.
+   */
+  async run(
+    unit: string,
+    name: string,
+    extra: Partial<HookDescriptor> = {},
+    { failAfter = false } = {},
+  ): Promise<HookRun> {
     const descriptor: HookDescriptor = { kind: "hook", name, ...extra };
     const context = new HookContext(this.model, unit, descriptor, this.view(unit), {
       now: () => new Date(this.clock.now()),
@@ -165,13 +174,13 @@ export class CharmWorld {
         },
       },
     });
-    if (code === 0) context.commit();
+    if (code === 0 && !failAfter) context.commit();
     else context.discard();
     const logs = this.model.logs
       .slice(logged)
       .filter((record) => record.unit === unit)
       .map((record) => record.message);
-    const record = { unit, hook: name, code, logs, tools };
+    const record = { unit, hook: name, code: failAfter ? 1 : code, logs, tools };
     this.runs.push(record);
     return record;
   }
@@ -261,15 +270,25 @@ export class CharmWorld {
   }
 
   /** Runs a relation hook of the peer relation. */
-  peerHook(unit: string, kind: "created" | "joined" | "changed" | "departed", remote?: string) {
+  peerHook(
+    unit: string,
+    kind: "created" | "joined" | "changed" | "departed",
+    remote?: string,
+    options: { failAfter?: boolean } = {},
+  ) {
     if (kind === "joined" && remote) this.seen(unit).add(remote);
     if (kind === "departed" && remote) this.seen(unit).delete(remote);
-    return this.run(unit, `cluster-relation-${kind}`, {
-      relationId: this.peers.id,
-      remoteUnit: remote,
-      remoteApp: APP,
-      ...(kind === "departed" ? { departingUnit: remote } : {}),
-    });
+    return this.run(
+      unit,
+      `cluster-relation-${kind}`,
+      {
+        relationId: this.peers.id,
+        remoteUnit: remote,
+        remoteApp: APP,
+        ...(kind === "departed" ? { departingUnit: remote } : {}),
+      },
+      options,
+    );
   }
 
   /** What Juju runs on a new unit, in order, up to start (relation hooks of the peers not included). */

@@ -81,11 +81,56 @@ describe("removal", () => {
     expectActive(world);
   });
 
+  it("three at once from five (the ZooKeeper leader's, the Juju leader's and a third unit), teardowns interleaved", async () => {
+    const world = await deployed(5);
+    const zkLeader = (
+      await Promise.all(
+        world.unitNames.map(
+          async (unit) => [unit, await world.zookeeper.probe(world.machine(unit).address)] as const,
+        ),
+      )
+    ).find(([, probe]) => probe.mode === "leader")![0];
+    const leaving = [...new Set([zkLeader, "zookeeper/0", "zookeeper/3"])];
+    if (leaving.length < 3) leaving.push("zookeeper/2");
+    for (const unit of leaving) world.model.units[unit]!.life = "dying";
+    for (const [index, unit] of leaving.entries())
+      await world.removeUnit(unit, { peersFirst: index % 2 === 0 });
+    if (!world.leader) await world.elect(world.unitNames[0]!);
+    await world.settle();
+    expect(world.membership().split(" ")).toHaveLength(2);
+    expect(world.membership()).toBe(world.unitNames.map((unit) => `${unit}:participant`).join(" "));
+    expectActive(world);
+  });
+
   it("its own teardown before its peers hear of it: still removed by itself first", async () => {
     const world = await deployed(3);
     await world.removeUnit("zookeeper/1", { peersFirst: false });
     await world.settle();
     expect(world.membership()).toBe(voters(0, 2));
+    expectActive(world);
+  });
+});
+
+describe("hooks that fail after doing their work (Juju retries them)", () => {
+  it("a joiner's hooks and the leader's reconfig hook each fail once: the retries converge, nothing doubled", async () => {
+    const world = await deployed(3);
+    const newcomer = world.addUnit();
+    for (const hook of ["install", "config-changed", "start"]) {
+      await world.run(newcomer, hook, {}, { failAfter: true });
+      await world.expectOk(world.run(newcomer, hook));
+    }
+    for (const unit of ["zookeeper/1", "zookeeper/2"])
+      await world.expectOk(world.peerHook(unit, "joined", newcomer));
+    for (const unit of world.unitNames.filter((unit) => unit !== newcomer))
+      await world.expectOk(world.peerHook(newcomer, "joined", unit));
+    // The leader adds the joiner by reconfig, then its hook fails: its app-bag record is discarded,
+    // but ZooKeeper's membership changed for good.
+    await world.peerHook("zookeeper/0", "joined", newcomer, { failAfter: true });
+    expect(world.membership()).toBe(voters(0, 1, 2, 3));
+    await world.expectOk(world.peerHook("zookeeper/0", "joined", newcomer));
+    await world.settle();
+    expect(world.membership()).toBe(voters(0, 1, 2, 3));
+    expect(world.machine(newcomer).serviceLog.filter((op) => op === "start").length).toBeLessThanOrEqual(2);
     expectActive(world);
   });
 });
