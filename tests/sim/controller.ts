@@ -12,6 +12,7 @@ import { performance } from "node:perf_hooks";
 import { enterScopeSettings, type NextHook, type NextOp, UnitAgentState } from "./agent";
 import { loadCharm } from "./charm-loader";
 import { HookContext, type HookDescriptor, type UnitView } from "./hook-context";
+import { DEFAULT_PATH, hookEnvironment, JUJU_VERSION } from "./hook-env";
 import {
   buildHookRusage,
   HOOK_RUSAGE_PATH,
@@ -19,7 +20,8 @@ import {
   type ProcessUsage,
   parseUsageReport,
 } from "./hook-meter";
-import { MachineHost } from "./machine";
+import { convertConfigValue, parseDuration, validateActionParams } from "./juju-values";
+import { type ExecResult, MachineHost } from "./machine";
 import {
   type ActionRecord,
   type Application,
@@ -34,16 +36,17 @@ import {
   remoteAppOf,
   type Unit,
 } from "./model";
+import { nextRetryDelay, retriedOp } from "./retry";
 import { secretClock } from "./secret-timers";
 import { ServiceManager } from "./services";
 import { buildJujuc, ioFor, type ToolOutput, type ToolRequest, ToolServer } from "./tool-server";
 import { TOOL_NAMES } from "./tools";
 import { parseGoDuration } from "./tools/go-value";
 
-export const JUJU_VERSION = "3.6.4";
-
 /** The action Juju 3 runs for `juju exec` (core/actions JujuExecActionName). */
 const JUJU_EXEC = "juju-exec";
+
+export { JUJU_VERSION };
 
 export interface ControllerOptions {
   /** Where the model keeps machines, charms and binaries (default `.sim`). */
@@ -88,24 +91,6 @@ interface HookFailure {
   retryAt: number;
 }
 
-/**
- * The wait before retrying a failed hook, as Juju's uniter times it (a utils BackoffTimer built
- * from the RetryStrategy facade: Min 5 s, Max 5 min, Factor 2, Jitter true): the first retry waits
- * `baseMs`; each later one doubles the previous wait and moves it by up to ±3 %, capped at `maxMs`
- * (J:internal/worker/uniter/uniter.go `retryHookTimer`; juju/utils timer.go `increaseDuration`;
- * J:apiserver/facades/agent/retrystrategy).
- */
-export function nextRetryDelay(
-  previousMs: number | undefined,
-  baseMs: number,
-  maxMs: number,
-  random: () => number = Math.random,
-): number {
-  if (previousMs === undefined) return Math.min(baseMs, maxMs);
-  const doubled = previousMs * 2;
-  return Math.min(Math.round(doubled + doubled * (random() * 2 - 1) * 0.03), maxMs);
-}
-
 interface AgentRuntime {
   readonly state: UnitAgentState;
   busy: boolean;
@@ -120,11 +105,7 @@ export interface DeployOptions {
   readonly config?: Readonly<Record<string, string>>;
 }
 
-export interface ExecResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export type { ExecResult };
 
 /** A command run under the hook meter (measureCommand). */
 export interface MeasuredRun {
@@ -140,65 +121,6 @@ export interface RunHookNowOptions {
   readonly remoteUnit?: string;
   /** The relation, when the endpoint has several; default: the endpoint's only live relation. */
   readonly relationId?: number;
-}
-
-const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/snap/bin";
-
-function parseDuration(value: string): number {
-  const ms = parseGoDuration(value);
-  if (ms === undefined) throw new Error(`invalid duration ${JSON.stringify(value)}`);
-  return ms;
-}
-
-const INT64_MAX = 2n ** 63n - 1n;
-
-/** Go's strconv.ParseBool spellings (charm config `boolean` options are parsed with it). */
-const GO_BOOLS: Readonly<Record<string, boolean>> = {
-  "1": true,
-  t: true,
-  T: true,
-  TRUE: true,
-  true: true,
-  True: true,
-  "0": false,
-  f: false,
-  F: false,
-  FALSE: false,
-  false: false,
-  False: false,
-};
-
-/**
- * Converts a `juju config` string into the option's type the way the charm package's
- * `Option.parse` does (strconv.ParseInt / ParseFloat / ParseBool, no trimming), with its error text
- * `option "<key>" expected <type>, got "<value>"`.
- */
-export function convertConfigValue(charm: Charm, key: string, raw: string): unknown {
-  const option = charm.config[key];
-  if (!option) throw new Error(`unknown option "${key}"`);
-  const wrong = () => new Error(`option "${key}" expected ${option.type}, got ${JSON.stringify(raw)}`);
-  switch (option.type) {
-    case "int": {
-      // strconv.ParseInt(raw, 10, 64): an int64. Beyond 2^53 the value is kept as its decimal
-      // text, which config-get prints as the integer it is (GoValue bigint).
-      if (!/^[+-]?\d+$/.test(raw)) throw wrong();
-      const value = BigInt(raw);
-      if (value > INT64_MAX || value < -INT64_MAX - 1n) throw wrong();
-      return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
-    }
-    case "float":
-      if (/^[+-]?(inf|infinity)$/i.test(raw)) return raw.startsWith("-") ? -Infinity : Infinity;
-      if (/^[+-]?nan$/i.test(raw)) return Number.NaN;
-      if (!/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(raw)) throw wrong();
-      return Number(raw);
-    case "boolean": {
-      const value = GO_BOOLS[raw];
-      if (value === undefined) throw wrong();
-      return value;
-    }
-    default:
-      return raw;
-  }
 }
 
 export class Controller {
@@ -789,8 +711,7 @@ export class Controller {
     if (!this.hookRusage) throw new Error("measureCommand needs a controller created with measureHooks");
     const unit = this.unit(unitName);
     const started = performance.now();
-    const result = await this.spawnInMachine(
-      this.machine(unit.name),
+    const result = await this.machine(unit.name).run(
       [...command],
       { PATH: DEFAULT_PATH, LANG: "C.UTF-8" },
       unitDir(unit, "charm"),
@@ -825,7 +746,7 @@ export class Controller {
     if (!unit) throw new Error(`unit "${target}" not found`);
     const decl = this.application(unit.app).charm.actions[name];
     if (!decl) throw new Error(`action "${name}" not defined on unit "${unit.name}"`);
-    return this.queueAction(unit.name, name, validateActionParams(name, decl, params));
+    return this.queueAction(unit.name, name, validateActionParams(decl, params));
   }
 
   /** Puts an action on a unit's queue; its agent runs it between hooks. */
@@ -1066,8 +987,7 @@ export class Controller {
     const started = performance.now();
     let usage: ProcessUsage | undefined;
     try {
-      const result = await this.spawnInMachine(
-        this.machine(unit.name),
+      const result = await this.machine(unit.name).run(
         [`${unitDir(unit, "charm")}/dispatch`],
         this.hookEnv(unit, context, hook),
         unitDir(unit, "charm"),
@@ -1174,8 +1094,7 @@ export class Controller {
       const env = this.hookEnv(unit, context, descriptor);
       // RunCommands does not set JUJU_DISPATCH_PATH; only charm hooks and actions get it.
       if (isExec) delete env.JUJU_DISPATCH_PATH;
-      const result = await this.spawnInMachine(
-        this.machine(unit.name),
+      const result = await this.machine(unit.name).run(
         isExec ? ["/bin/bash", "-c", String(record.params.command)] : [`${unitDir(unit, "charm")}/dispatch`],
         env,
         unitDir(unit, "charm"),
@@ -1224,134 +1143,11 @@ export class Controller {
   }
 
   private hookEnv(unit: Unit, context: HookContext, hook: HookDescriptor | undefined): NodeJS.ProcessEnv {
-    const tag = `unit-${unit.app}-${unit.number}`;
-    const charmDir = unitDir(unit, "charm");
-    const env: NodeJS.ProcessEnv = {
-      JUJU_UNIT_NAME: unit.name,
-      JUJU_MODEL_NAME: this.model.name,
-      JUJU_MODEL_UUID: this.model.uuid,
-      JUJU_VERSION: JUJU_VERSION,
-      JUJU_CHARM_DIR: charmDir,
-      CHARM_DIR: charmDir,
-      JUJU_CONTEXT_ID: context.contextId,
-      JUJU_AGENT_SOCKET_ADDRESS: this.socketAddress,
-      JUJU_AGENT_SOCKET_NETWORK: "unix",
-      JUJU_API_ADDRESSES: "127.0.0.1:17070",
-      JUJU_MACHINE_ID: unit.machine,
-      JUJU_PRINCIPAL_UNIT: "",
-      JUJU_AVAILABILITY_ZONE: "",
-      CLOUD_API_VERSION: "",
-      JUJU_CHARM_HTTP_PROXY: "",
-      JUJU_CHARM_HTTPS_PROXY: "",
-      JUJU_CHARM_FTP_PROXY: "",
-      JUJU_CHARM_NO_PROXY: "",
-      PATH: `/var/lib/juju/tools/${tag}:${DEFAULT_PATH}`,
-      APT_LISTCHANGES_FRONTEND: "none",
-      DEBIAN_FRONTEND: "noninteractive",
-      LANG: "C.UTF-8",
-      TERM: "tmux-256color",
-    };
-    if (!hook) return env;
-    if (hook.kind === "action") {
-      const record = this.model.actions[hook.actionId!]!;
-      Object.assign(env, {
-        JUJU_DISPATCH_PATH: `actions/${hook.name}`,
-        JUJU_HOOK_NAME: "",
-        JUJU_ACTION_NAME: hook.name,
-        JUJU_ACTION_UUID: record.id,
-        JUJU_ACTION_TAG: `action-${record.id}`,
-      });
-      return env;
-    }
-    env.JUJU_DISPATCH_PATH = `hooks/${hook.name}`;
-    env.JUJU_HOOK_NAME = hook.name;
-    if (hook.relationId !== undefined) {
-      const relation = this.model.relations[hook.relationId]!;
-      const endpoint = relation.endpoints.find((e) => e.app === unit.app)!.endpoint;
-      env.JUJU_RELATION = endpoint;
-      env.JUJU_RELATION_ID = `${endpoint}:${hook.relationId}`;
-      const forgotten = hook.name.endsWith("-relation-broken") && this.restartedAgents.has(unit.name);
-      env.JUJU_REMOTE_APP = forgotten ? "" : (hook.remoteApp ?? "");
-      env.JUJU_REMOTE_UNIT = hook.remoteUnit ?? "";
-      if (hook.departingUnit !== undefined) env.JUJU_DEPARTING_UNIT = hook.departingUnit;
-    }
-    if (hook.secretId !== undefined) {
-      env.JUJU_SECRET_ID = hook.secretId;
-      env.JUJU_SECRET_LABEL = hook.secretLabel ?? "";
-      if (hook.secretRevision) env.JUJU_SECRET_REVISION = String(hook.secretRevision);
-    }
-    if (hook.storageId !== undefined) {
-      const storage = this.model.storage[hook.storageId]!;
-      env.JUJU_STORAGE_ID = storage.id;
-      env.JUJU_STORAGE_LOCATION = storage.location;
-      env.JUJU_STORAGE_KIND = storage.kind;
-    }
-    return env;
-  }
-
-  /**
-   * Runs `command` in the machine and collects its output. With `measure`, the command runs under
-   * the hook-rusage meter, which reports on an extra pipe (fd 3) that the command itself never sees.
-   */
-  private spawnInMachine(
-    machine: MachineHost,
-    command: string[],
-    env: NodeJS.ProcessEnv,
-    cwd: string,
-    onLine?: (level: string, line: string) => void,
-    measure = false,
-    timeoutMs = 0,
-  ): Promise<ExecResult & { usage?: ProcessUsage; cancelled?: boolean }> {
-    return new Promise((resolveRun) => {
-      const child = machine.spawn(measure ? [HOOK_RUSAGE_PATH, ...command] : command, {
-        env,
-        cwd,
-        stdio: measure ? ["ignore", "pipe", "pipe", "pipe"] : ["ignore", "pipe", "pipe"],
-        // Its own process group, so a timeout kills the command and everything it started.
-        detached: timeoutMs > 0,
-      });
-      let cancelled = false;
-      const deadline =
-        timeoutMs > 0
-          ? setTimeout(() => {
-              cancelled = true;
-              try {
-                process.kill(-child.pid!, "SIGKILL");
-              } catch {
-                // Already gone.
-              }
-            }, timeoutMs)
-          : undefined;
-      let report = "";
-      (child.stdio[3] as NodeJS.ReadableStream | null | undefined)?.on("data", (chunk: Buffer) => {
-        report += chunk.toString();
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout!.on("data", (chunk: Buffer) => {
-        stdout += chunk.toString();
-      });
-      child.stderr!.on("data", (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      child.on("error", (error) => {
-        stderr += String(error);
-      });
-      child.on("close", (code, signal) => {
-        clearTimeout(deadline);
-        if (onLine) {
-          for (const line of stdout.split("\n").filter((l) => l !== "")) onLine("DEBUG", line);
-          for (const line of stderr.split("\n").filter((l) => l !== "")) onLine("WARNING", line);
-        }
-        const measured = measure ? parseUsageReport(report) : undefined;
-        resolveRun({
-          code: code ?? (signal ? 128 : 1),
-          stdout,
-          stderr,
-          usage: measured?.usage,
-          ...(cancelled ? { cancelled } : {}),
-        });
-      });
+    return hookEnvironment(this.model, unit, hook, {
+      contextId: context.contextId,
+      socketAddress: this.socketAddress,
+      charmDir: unitDir(unit, "charm"),
+      remoteAppForgotten: this.restartedAgents.has(unit.name),
     });
   }
 
@@ -1485,80 +1281,6 @@ export class Controller {
   }
 }
 
-/**
- * The operation that retries a failed hook. Juju re-runs the same hook but builds the operation
- * from the current remote state (resolver.go `nextOpHookError` → `NewRunHook`), so a retried
- * config-changed records the config it actually saw; relation hooks keep the change version they
- * were queued for (their hook info carries it), so a later change still fires another hook.
- */
-function retriedOp(failed: NextHook, fresh: NextOp | undefined): NextHook {
-  if (fresh?.kind !== "hook" || failed.hook.relationId !== undefined) return failed;
-  const a = failed.hook;
-  const b = fresh.hook;
-  const same =
-    a.name === b.name &&
-    a.storageId === b.storageId &&
-    a.secretId === b.secretId &&
-    a.secretRevision === b.secretRevision;
-  return same ? fresh : failed;
-}
-
 function unitDir(unit: Unit, leaf: "charm"): string {
   return `/var/lib/juju/agents/unit-${unit.app}-${unit.number}/${leaf}`;
-}
-
-/** Validates `juju run` parameters against an action's JSON-schema params, filling defaults. */
-function validateActionParams(
-  action: string,
-  decl: {
-    params?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
-    required?: readonly string[];
-    additionalProperties?: boolean;
-  },
-  params: Readonly<Record<string, unknown>>,
-): Record<string, unknown> {
-  const schema = decl.params ?? {};
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(params)) {
-    const property = schema[key];
-    if (!property) {
-      if (decl.additionalProperties === false) {
-        throw new Error(
-          `validation failed: (root) : additional property "${key}" is not allowed, given {"${key}":${JSON.stringify(value)}}`,
-        );
-      }
-      out[key] = value;
-      continue;
-    }
-    const type = property.type;
-    const actual = Array.isArray(value)
-      ? "array"
-      : value === null
-        ? "null"
-        : typeof value === "number"
-          ? Number.isInteger(value)
-            ? "integer"
-            : "number"
-          : typeof value;
-    const ok = type === undefined || type === actual || (type === "number" && actual === "integer");
-    if (!ok)
-      throw new Error(
-        `validation failed: (root).${key} : invalid type. Expected: ${String(type)}, given: ${actual}`,
-      );
-    if (Array.isArray(property.enum) && !property.enum.includes(value)) {
-      throw new Error(
-        `validation failed: (root).${key} : ${key} must be one of the following: ${property.enum.map((v) => JSON.stringify(v)).join(", ")}`,
-      );
-    }
-    out[key] = value;
-  }
-  for (const [key, property] of Object.entries(schema)) {
-    if (out[key] === undefined && property.default !== undefined) out[key] = property.default;
-  }
-  for (const key of decl.required ?? []) {
-    if (out[key] === undefined)
-      throw new Error(`validation failed: (root) : "${key}" property is missing and required, given {}`);
-  }
-  void action;
-  return out;
 }

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { executeCommand } from "./commands";
-import { type Controller, nextRetryDelay } from "./controller";
+import type { Controller } from "./controller";
 import {
   eventNames,
   type Harness,
@@ -18,6 +18,7 @@ import {
   startModel,
   until,
 } from "./emulator-harness";
+import { nextRetryDelay } from "./retry";
 import { formattedStatus, tabularStatus } from "./status";
 
 let harness: Harness;

@@ -10,12 +10,20 @@ import { type ChildProcess, execFile, type StdioOptions, spawn } from "node:chil
 import { mkdirSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { HOOK_RUSAGE_PATH, type ProcessUsage, parseUsageReport } from "./hook-meter";
 
 const run = promisify(execFile);
 
 /** Where the machine sees its own host directory. */
 const MACHINE_DIR = "/var/lib/juju-sim-machine";
 const OVERLAID = ["etc", "var", "usr", "opt", "srv", "root", "home"];
+
+/** What a command run in a machine exited with and printed. */
+export interface ExecResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
 
 export interface MachineOptions {
   readonly id: string;
@@ -177,6 +185,73 @@ export class MachineHost {
       env: options.env,
       stdio: options.stdio ?? "pipe",
       detached: options.detached,
+    });
+  }
+
+  /**
+   * Runs `command` in the machine and collects its output (as the unit agent runs a hook, an action
+   * or `juju exec`). With `measure`, the command runs under the hook-rusage meter, which reports on
+   * an extra pipe (fd 3) that the command itself never sees; with `timeoutMs`, the command's process
+   * group is killed when it passes (`cancelled`).
+   */
+  run(
+    command: string[],
+    env: NodeJS.ProcessEnv,
+    cwd: string,
+    onLine?: (level: string, line: string) => void,
+    measure = false,
+    timeoutMs = 0,
+  ): Promise<ExecResult & { usage?: ProcessUsage; cancelled?: boolean }> {
+    return new Promise((resolveRun) => {
+      const child = this.spawn(measure ? [HOOK_RUSAGE_PATH, ...command] : command, {
+        env,
+        cwd,
+        stdio: measure ? ["ignore", "pipe", "pipe", "pipe"] : ["ignore", "pipe", "pipe"],
+        // Its own process group, so a timeout kills the command and everything it started.
+        detached: timeoutMs > 0,
+      });
+      let cancelled = false;
+      const deadline =
+        timeoutMs > 0
+          ? setTimeout(() => {
+              cancelled = true;
+              try {
+                process.kill(-child.pid!, "SIGKILL");
+              } catch {
+                // Already gone.
+              }
+            }, timeoutMs)
+          : undefined;
+      let report = "";
+      (child.stdio[3] as NodeJS.ReadableStream | null | undefined)?.on("data", (chunk: Buffer) => {
+        report += chunk.toString();
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout!.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      child.stderr!.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      child.on("error", (error) => {
+        stderr += String(error);
+      });
+      child.on("close", (code, signal) => {
+        clearTimeout(deadline);
+        if (onLine) {
+          for (const line of stdout.split("\n").filter((l) => l !== "")) onLine("DEBUG", line);
+          for (const line of stderr.split("\n").filter((l) => l !== "")) onLine("WARNING", line);
+        }
+        const measured = measure ? parseUsageReport(report) : undefined;
+        resolveRun({
+          code: code ?? (signal ? 128 : 1),
+          stdout,
+          stderr,
+          usage: measured?.usage,
+          ...(cancelled ? { cancelled } : {}),
+        });
+      });
     });
   }
 

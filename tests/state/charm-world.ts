@@ -28,6 +28,7 @@ import {
   scopeView,
 } from "../sim/fixtures";
 import { HookContext, type HookDescriptor, type UnitView } from "../sim/hook-context";
+import { hookEnvironment } from "../sim/hook-env";
 import type { ActionRecord, Model, Relation, StatusRecord as Status } from "../sim/model";
 
 export const APP = "zookeeper";
@@ -393,42 +394,10 @@ export class CharmWorld {
   }
 
   private env(unit: string, hook: HookDescriptor, contextId: string): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = {
-      JUJU_UNIT_NAME: unit,
-      JUJU_MODEL_NAME: this.model.name,
-      JUJU_MODEL_UUID: this.model.uuid,
-      JUJU_VERSION: this.model.jujuVersion,
-      JUJU_CHARM_DIR: this.charmDir(unit),
-      JUJU_CONTEXT_ID: contextId,
-      ...(hook.kind === "action"
-        ? {
-            JUJU_DISPATCH_PATH: `actions/${hook.name}`,
-            JUJU_HOOK_NAME: "",
-            JUJU_ACTION_NAME: hook.name,
-            JUJU_ACTION_UUID: hook.actionId,
-            JUJU_ACTION_TAG: `action-${hook.actionId}`,
-          }
-        : { JUJU_DISPATCH_PATH: `hooks/${hook.name}`, JUJU_HOOK_NAME: hook.name }),
-    };
-    if (hook.relationId !== undefined) {
-      const relation = this.model.relations[hook.relationId]!;
-      const own = relation.endpoints.find((endpoint) => endpoint.app === APP)!;
-      env.JUJU_RELATION = own.endpoint;
-      env.JUJU_RELATION_ID = `${own.endpoint}:${relation.id}`;
-      env.JUJU_REMOTE_APP = hook.remoteApp ?? "";
-      if (hook.remoteUnit) env.JUJU_REMOTE_UNIT = hook.remoteUnit;
-      if (hook.departingUnit) env.JUJU_DEPARTING_UNIT = hook.departingUnit;
-    }
-    if (hook.storageId) {
-      env.JUJU_STORAGE_ID = hook.storageId;
-      env.JUJU_STORAGE_KIND = "filesystem";
-      env.JUJU_STORAGE_LOCATION = "/var/lib/zookeeper";
-    }
-    if (hook.secretId) {
-      env.JUJU_SECRET_ID = hook.secretId;
-      env.JUJU_SECRET_LABEL = hook.secretLabel ?? "";
-      if (hook.secretRevision) env.JUJU_SECRET_REVISION = String(hook.secretRevision);
-    }
-    return env;
+    return hookEnvironment(this.model, this.model.units[unit]!, hook, {
+      contextId,
+      socketAddress: "",
+      charmDir: this.charmDir(unit),
+    });
   }
 }
