@@ -5,7 +5,7 @@
  * reads — published only once every server has loaded the user. Fields named in `requested-secrets`
  * travel in a Juju secret granted to the relation, as data_interfaces requirers expect.
  */
-import { field, type Hook, type Relation } from "../../lib/juju";
+import { blocked, field, type Hook, type Relation, type Status } from "../../lib/juju";
 import type { Acl, EnsembleConfig } from "../../lib/zookeeper";
 import { digestAcl, sameAcls, saslAcl, worldAcl } from "../../lib/zookeeper/acl";
 import { type Credentials, clientUsername, generatePassword } from "../cluster/credentials";
@@ -282,10 +282,17 @@ function endpointsOf(config: EnsembleConfig): string[] {
     .sort();
 }
 
+/** What publish() did: the grants with the secrets each client now has, and the refusals to report. */
+export interface Published {
+  readonly granted: Record<string, GrantedClient>;
+  /** Blocked statuses for the unit and for the application, one per refused client. */
+  readonly refusals: readonly { readonly unit: Status; readonly app: Status }[];
+}
+
 /**
  * Writes (or updates) what each accepted client reads; removes it from refused ones. `ready` says
- * every server runs with the current client users, so SASL logins work on every member. Returns
- * `granted` with the secrets each client now has (the argument is left as it was).
+ * every server runs with the current client users, so SASL logins work on every member. `granted`
+ * is left as it was; the result holds the grants with their secrets and the refusals to report.
  */
 export function publish(
   hook: Hook,
@@ -294,8 +301,9 @@ export function publish(
   committed: EnsembleConfig,
   granted: Readonly<Record<string, GrantedClient>>,
   ready: boolean,
-): Record<string, GrantedClient> {
+): Published {
   const result: Record<string, GrantedClient> = { ...granted };
+  const refusals: { unit: Status; app: Status }[] = [];
   const endpoints = endpointsOf(committed).join(",");
   for (const item of view.parsed) {
     const relationId = item.kind === "request" ? item.request.relationId : item.relationId;
@@ -306,8 +314,10 @@ export function publish(
       const servedBefore = granted[String(relationId)] !== undefined;
       if (item.kind === "refused") {
         hook.log.warn({ relation: relationId, app: item.app }, `refused client request: ${item.reason}`);
-        hook.reportApp({ name: "blocked", message: `relation ${relationId} (${item.app}): ${item.reason}` });
-        hook.report({ name: "blocked", message: `client ${item.app} refused: ${item.reason}` });
+        refusals.push({
+          unit: blocked(`client ${item.app} refused: ${item.reason}`),
+          app: blocked(`relation ${relationId} (${item.app}): ${item.reason}`),
+        });
       }
       if (!servedBefore) relation.setLocalAppData(CLIENT_DATA_SCHEMA, NOTHING_PUBLISHED);
       continue;
@@ -340,7 +350,7 @@ export function publish(
     if (result[key]) result[key] = { ...result[key], secrets };
     relation.setLocalAppData(CLIENT_DATA_SCHEMA, plain as ClientData);
   }
-  return result;
+  return { granted: result, refusals };
 }
 
 /** Creates the secret (granted to the relation) or gives it new content when that changed. */

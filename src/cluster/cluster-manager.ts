@@ -615,7 +615,12 @@ export class ClusterManager {
       snapshot.units
         .filter((unit) => unit.started && !unit.dying)
         .every((unit) => unit.credentials === fingerprint);
-    next = publish(this.hook, clients, credentials, snapshot.committed!, next, ready);
+    const published = publish(this.hook, clients, credentials, snapshot.committed!, next, ready);
+    next = published.granted;
+    for (const refusal of published.refusals) {
+      this.report(refusal.unit);
+      this.appStatuses.push(refusal.app);
+    }
     removeClientSecrets(this.hook, granted, new Set(Object.keys(next)));
     peers.setLocalAppData(PEER_APP_SCHEMA, {
       clients: Object.keys(next).length > 0 ? next : null,

@@ -63,3 +63,18 @@ describe("a client relation", () => {
     }
   });
 });
+
+describe("a refused client request", () => {
+  it("blocks the leader and the application naming the relation and why; nothing is granted", async () => {
+    const world = await deployed(3);
+    const relation = await world.relateClient({ database: "/zookeeper/mine" });
+    await world.settle();
+    expect(world.status("zookeeper/0")).toMatchObject({ status: "blocked" });
+    expect(world.status("zookeeper/0").message).toMatch(/^client kafka refused: /);
+    expect(world.appStatus()).toMatchObject({ status: "blocked" });
+    expect(world.appStatus()!.message).toMatch(new RegExp(`^relation ${relation.id} \\(kafka\\): `));
+    expect(relation.appBags.zookeeper!.data.password).toBeUndefined();
+    for (const unit of ["zookeeper/1", "zookeeper/2"])
+      expect(world.status(unit)).toMatchObject({ status: "active" });
+  });
+});
