@@ -54,8 +54,9 @@ import {
   nextReconfig,
   nextRestartGrant,
   type PeerUnit,
-  planRunning,
+  planServer,
   planStart,
+  type StartPlan,
   serverIdOf,
   unitNumber,
 } from "./cluster-plan";
@@ -543,34 +544,52 @@ export class ClusterManager {
       this.reportServing(current, running);
       return;
     }
-    if (!running) {
-      await this.start(peers, current, files, address);
+    // Unknown (the charm was upgraded from a revision that did not record it): assume it is current.
+    const restartNeeded = (this.readRunning()?.hash ?? files.hash) !== files.hash;
+    const plan = planServer(current, this.self, {
+      running,
+      hasRunBefore: () => host.hasRunBefore(),
+      restartNeeded,
+      config: running ? this.runningMembership() : undefined,
+    });
+    if (plan.kind === "start") {
+      await this.start(peers, current, files, address, plan.start);
       return;
     }
     // Also after a hook that started the server failed before its data was committed.
     peers.setLocalUnitData(PEER_UNIT_SCHEMA, { started: true });
-    const restartNeeded = (this.readRunning()?.hash ?? files.hash) !== files.hash;
-    let rejoin = planRunning(current, this.self, { config: this.runningMembership(), restartNeeded });
-    if (rejoin.kind === "rejoin" && !restartNeeded) {
-      // A joiner in the middle of its sync looks stranded for a moment: confirm it stays out.
-      const probe = await waitUntilServing(this.ports, address, STRANDED_CONFIRM_MS, {
-        stillRunning: () => host.serviceActive(),
-      });
-      if (probe.serving) rejoin = { kind: "keep" };
-    }
-    if (rejoin.kind === "rejoin") {
-      this.log.info({ reason: rejoin.reason }, "rejoining the ensemble from the committed membership");
+    if (
+      plan.kind === "rejoin" &&
+      !(plan.confirm && (await this.servesWithin(address, STRANDED_CONFIRM_MS)))
+    ) {
+      this.log.info({ reason: plan.reason }, "rejoining the ensemble from the committed membership");
       host.stopService();
       host.forgetMembership();
-      await this.start(peers, current, files, address, true);
+      // With the committed membership known (planRunning needs it), planStart joins.
+      await this.start(peers, current, files, address, planStart(current, this.self, false));
       return;
     }
-    const restarted = await this.restartIfNeeded(peers, current, files, address);
+    let restarted: ServerProbe | undefined;
+    if (plan.kind === "restart") restarted = await this.restart(peers, files, address);
+    else if (plan.kind === "await-turn") {
+      peers.setLocalUnitData(PEER_UNIT_SCHEMA, {
+        "restart-request": `configuration changed (${files.hash})`,
+      });
+      this.report(waiting(plan.reason));
+    } else this.recordRunning(peers, files);
     this.settled = settledEnsemble(current, this.model.isLeader);
     this.reportServing(
       restarted ? { ...current, probes: new Map(current.probes).set(this.self, restarted) } : current,
       true,
     );
+  }
+
+  /** A joiner in the middle of its sync looks stranded for a moment: whether it serves within `ms`. */
+  private async servesWithin(address: string, ms: number): Promise<boolean> {
+    const probe = await waitUntilServing(this.ports, address, ms, {
+      stillRunning: () => this.host.serviceActive(),
+    });
+    return probe.serving;
   }
 
   /**
@@ -714,10 +733,8 @@ export class ClusterManager {
     snapshot: ClusterSnapshot,
     files: DesiredFiles,
     address: string,
-    rejoin = false,
+    plan: StartPlan,
   ): Promise<void> {
-    // A rejoin is decided only with the committed membership known: planStart then joins.
-    const plan = planStart(snapshot, this.self, !rejoin && this.host.hasRunBefore());
     if (plan.kind === "wait") {
       this.report(waiting(plan.reason));
       return;
@@ -763,30 +780,9 @@ export class ClusterManager {
     );
   }
 
-  private async restartIfNeeded(
-    peers: Relation,
-    snapshot: ClusterSnapshot,
-    files: DesiredFiles,
-    address: string,
-  ): Promise<ServerProbe | undefined> {
-    const running = this.readRunning();
-    if (running === undefined || running.hash === files.hash) {
-      // Unknown (the charm was upgraded from a revision that did not record it): assume it is current.
-      this.recordRunning(peers, files);
-      return undefined;
-    }
+  /** Its rolling-restart turn: restart, verify it serves again, record what it runs. */
+  private async restart(peers: Relation, files: DesiredFiles, address: string): Promise<ServerProbe> {
     peers.setLocalUnitData(PEER_UNIT_SCHEMA, { "restart-request": `configuration changed (${files.hash})` });
-    const granted = this.model.isLeader ? this.leaderUpdates(peers).restartGranted : snapshot.restartGranted;
-    if (granted !== this.self) {
-      this.report(
-        waiting(
-          granted
-            ? `restart pending: waiting for ${granted} to restart first`
-            : "restart pending: waiting for a turn",
-        ),
-      );
-      return undefined;
-    }
     this.log.info("rolling restart: restarting ZooKeeper");
     this.host.restartService();
     const probe = await waitUntilServing(this.ports, address, SERVE_TIMEOUT_MS, {

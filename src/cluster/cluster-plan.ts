@@ -215,6 +215,50 @@ export function planRunning(
   return { kind: "keep" };
 }
 
+export type ServerPlan =
+  /** Its server does not run: start it as `start` says (or wait). */
+  | { readonly kind: "start"; readonly start: StartPlan }
+  /** Restart it as a joiner from the committed membership; `confirm`: only if it stays out a while. */
+  | { readonly kind: "rejoin"; readonly reason: string; readonly confirm: boolean }
+  /** It needs a restart and holds the rolling-restart turn. */
+  | { readonly kind: "restart" }
+  /** It needs a restart and waits for its turn. */
+  | { readonly kind: "await-turn"; readonly reason: string }
+  | { readonly kind: "keep" };
+
+/**
+ * What this unit does with its own server, in one decision: start it (planStart), rejoin a
+ * non-voter that is stranded or must load new files (planRunning; no turn needed, it holds no
+ * vote), restart a voter in its rolling-restart turn, or wait for that turn.
+ */
+export function planServer(
+  snapshot: ClusterSnapshot,
+  self: string,
+  server: {
+    readonly running: boolean;
+    /** Only asked when the server does not run. */
+    readonly hasRunBefore: () => boolean;
+    /** The files changed since the running server started. */
+    readonly restartNeeded: boolean;
+    /** The membership in the running server's own dynamic file. */
+    readonly config: EnsembleConfig | undefined;
+  },
+): ServerPlan {
+  if (!server.running) return { kind: "start", start: planStart(snapshot, self, server.hasRunBefore()) };
+  const running = planRunning(snapshot, self, { config: server.config, restartNeeded: server.restartNeeded });
+  if (running.kind === "rejoin")
+    return { kind: "rejoin", reason: running.reason, confirm: !server.restartNeeded };
+  if (!server.restartNeeded) return { kind: "keep" };
+  const granted = snapshot.restartGranted;
+  if (granted === self) return { kind: "restart" };
+  return {
+    kind: "await-turn",
+    reason: granted
+      ? `restart pending: waiting for ${granted} to restart first`
+      : "restart pending: waiting for a turn",
+  };
+}
+
 export type ReconfigStep =
   | { readonly kind: "add"; readonly unit: string; readonly server: ServerSpec; readonly fromConfig: bigint }
   | {

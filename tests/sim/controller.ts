@@ -9,23 +9,16 @@ import { randomBytes, randomInt, randomUUID } from "node:crypto";
 import { copyFileSync, cpSync, existsSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
-import { enterScopeSettings, type NextHook, type NextOp, UnitAgentState } from "./agent";
+import { enterScopeSettings, type NextHook, UnitAgentState } from "./agent";
 import { loadCharm } from "./charm-loader";
 import { HookContext, type HookDescriptor, type UnitView } from "./hook-context";
 import { DEFAULT_PATH, hookEnvironment, JUJU_VERSION } from "./hook-env";
-import {
-  buildHookRusage,
-  HOOK_RUSAGE_PATH,
-  type HookRunRecord,
-  type ProcessUsage,
-  parseUsageReport,
-} from "./hook-meter";
+import { buildHookRusage, type HookRunRecord, type ProcessUsage } from "./hook-meter";
 import { convertConfigValue, parseDuration, validateActionParams } from "./juju-values";
 import { type ExecResult, MachineHost } from "./machine";
 import {
   type ActionRecord,
   type Application,
-  type Charm,
   effectiveConfig,
   endpointOf,
   type LogRecord,
@@ -41,7 +34,6 @@ import { secretClock } from "./secret-timers";
 import { ServiceManager } from "./services";
 import { buildJujuc, ioFor, type ToolOutput, type ToolRequest, ToolServer } from "./tool-server";
 import { TOOL_NAMES } from "./tools";
-import { parseGoDuration } from "./tools/go-value";
 
 /** The action Juju 3 runs for `juju exec` (core/actions JujuExecActionName). */
 const JUJU_EXEC = "juju-exec";

@@ -17,6 +17,7 @@ import {
   nextRestartGrant,
   type PeerUnit,
   planRunning,
+  planServer,
   planStart,
   type ReconfigStep,
   type RestartGrant,
@@ -1160,6 +1161,82 @@ describe("nextRestartGrant", () => {
 // ---------------------------------------------------------------------------------------------
 // planRunning: a running server that is not a voter — the stranding cases (issue 9)
 // ---------------------------------------------------------------------------------------------
+
+describe("planServer", () => {
+  const voters3 = [started(0), started(1), started(2)];
+  it.each<{
+    scenario: string;
+    self: number;
+    snapshot: ClusterSnapshot;
+    server: Parameters<typeof planServer>[2];
+    decision: unknown;
+  }>([
+    {
+      scenario: "not running, never ran, the bootstrap unit: start by bootstrapping",
+      self: 0,
+      snapshot: given({ units: [fresh(0), fresh(1)], bootstrap: 0 }),
+      server: { running: false, hasRunBefore: () => false, restartNeeded: false, config: undefined },
+      decision: { kind: "start", start: bootstrap(0) },
+    },
+    {
+      scenario: "not running, ran before and still a member: resume",
+      self: 1,
+      snapshot: given({ units: voters3, committed: "0 1 2", probes: { 0: "leader", 2: "follower" } }),
+      server: { running: false, hasRunBefore: () => true, restartNeeded: false, config: undefined },
+      decision: { kind: "start", start: resume },
+    },
+    {
+      scenario: "a serving voter with nothing new: keep",
+      self: 1,
+      snapshot: given({ units: voters3, committed: "0 1 2", probes: serving3 }),
+      server: { running: true, hasRunBefore: () => true, restartNeeded: false, config: ensemble("0 1 2") },
+      decision: { kind: "keep" },
+    },
+    {
+      scenario: "a voter with new files and the turn: restart",
+      self: 1,
+      snapshot: given({ units: voters3, committed: "0 1 2", probes: serving3, granted: 1 }),
+      server: { running: true, hasRunBefore: () => true, restartNeeded: true, config: ensemble("0 1 2") },
+      decision: { kind: "restart" },
+    },
+    {
+      scenario: "a voter with new files, another unit's turn: wait, naming it",
+      self: 1,
+      snapshot: given({ units: voters3, committed: "0 1 2", probes: serving3, granted: 2 }),
+      server: { running: true, hasRunBefore: () => true, restartNeeded: true, config: ensemble("0 1 2") },
+      decision: { kind: "await-turn", reason: "restart pending: waiting for zookeeper/2 to restart first" },
+    },
+    {
+      scenario: "a non-voter with new files: rejoins at once, no turn, nothing to confirm",
+      self: 3,
+      snapshot: given({
+        units: [...voters3, started(3)],
+        committed: "0 1 2",
+        probes: { ...serving3, 3: "observer" },
+      }),
+      server: {
+        running: true,
+        hasRunBefore: () => true,
+        restartNeeded: true,
+        config: ensemble("0 1 2 3:observer"),
+      },
+      decision: { kind: "rejoin", reason: expect.stringMatching(/new files/), confirm: false },
+    },
+    {
+      scenario: "a stranded joiner: rejoins once it is confirmed out",
+      self: 3,
+      snapshot: given({
+        units: [...voters3, started(3)],
+        committed: "0 1 2",
+        probes: { ...serving3, 3: "not serving" },
+      }),
+      server: { running: true, hasRunBefore: () => true, restartNeeded: false, config: ensemble("0 1 2") },
+      decision: { kind: "rejoin", reason: expect.stringMatching(/left out/), confirm: true },
+    },
+  ])("$scenario", ({ self, snapshot, server, decision }) => {
+    expect(planServer(snapshot, name(self), server)).toEqual(decision);
+  });
+});
 
 describe("planRunning", () => {
   const rejoin = (reason: RegExp): RunningPlan => ({ kind: "rejoin", reason: expect.stringMatching(reason) });
