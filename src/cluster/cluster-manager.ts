@@ -1,56 +1,27 @@
-/**
- * The ClusterManager: every hook's reconcile for the ensemble. It reads the peer relation through
- * the hook tools, observes the ensemble through lib/zookeeper, asks cluster-plan.ts what to do, and
- * applies idempotent writes plus at most one disruptive step (start, restart, one reconfig).
- */
-import { createHash } from "node:crypto";
 import { blocked, type Hook, maintenance, type Relation, type Status, waiting } from "../../lib/juju";
 import { type EnsembleConfig, parseEnsembleConfig } from "../../lib/zookeeper";
-import { digestAcl, digestCredential } from "../../lib/zookeeper/acl";
 import { formatServers, participants } from "../../lib/zookeeper/ensemble-config";
-import {
-  applyAcls,
-  type ClientView,
-  clientPasswords,
-  type GrantedClient,
-  publish,
-  readClients,
-  removeClientSecrets,
-  secureTree,
-  treeAcls,
-} from "../clients/client-provider";
+import { type ClientView, clientPasswords, readClients } from "../clients/client-provider";
+import { serveClients } from "../clients/serve-clients";
 import type { Admin, Clock, Ensemble, Machine, Ports, ServerProbe } from "../ports";
 import {
   CHARM_CONFIG_SPEC,
-  type CharmConfig,
   CONF_DIR,
   DATA_ROOT,
   INITIAL_DYNAMIC_CONFIG_PATH,
-  JAVA_PATH,
-  jvmFlags,
-  type LogLevel,
   MANAGED_DIRECTORIES,
   MANAGED_FILES,
   mergeZooCfg,
   PORTS,
   parseZooCfg,
-  renderJaas,
-  renderLog4jProperties,
   renderMyid,
-  renderSystemdUnit,
-  renderZooCfg,
-  SUPER_USER,
-  serverClasspath,
   staticConfigChanges,
-  WORKLOAD_GROUP,
-  WORKLOAD_USER,
   ZOO_CFG_PATH,
 } from "../workload";
 import {
   type ClusterSnapshot,
   chooseBootstrapUnit,
   chooseUnitAddress,
-  ensembleHealthy,
   nextReconfig,
   nextRestartGrant,
   type PeerUnit,
@@ -63,11 +34,9 @@ import {
 import {
   adminIdentities,
   type Credentials,
-  clientUsername,
   credentialsFingerprint,
   ensureCredentials,
   planCredentials,
-  quorumJaas,
   type SyncRotationPhase,
   storeCredentials,
 } from "./credentials";
@@ -75,6 +44,7 @@ import { committedMembership, probeAll, reconfigure, waitUntilServing } from "./
 import { classifyFailure } from "./failures";
 import { type LocalState, loadLocalState, type SettledEnsemble, saveLocalState } from "./local-state";
 import { PEER_APP_SCHEMA, PEER_UNIT_SCHEMA } from "./peer-data";
+import { type ServerFiles, serverFiles } from "./server-files";
 import { applicationStatus, servingStatus, settledEnsemble } from "./statuses";
 
 export const PEER_ENDPOINT = "cluster";
@@ -86,17 +56,6 @@ const RUNNING_CONFIG_PATH = `${DATA_ROOT}/.charm-running-config`;
 const SERVE_TIMEOUT_MS = 90_000;
 /** How long a joiner must stay out of the membership, not serving, to count as stranded. */
 const STRANDED_CONFIRM_MS = 5_000;
-
-interface DesiredFiles {
-  readonly zooCfg: string;
-  readonly jaas: string;
-  readonly log4j: string;
-  readonly unit: string;
-  /** Hash of everything a running server reads only at start. */
-  readonly hash: string;
-  /** Fingerprint of the credentials in them (credentials.ts). */
-  readonly credentials: string;
-}
 
 /** What the running server was started with: the files' hash and the credentials' fingerprint. */
 interface RunningConfig {
@@ -188,52 +147,8 @@ export class ClusterManager {
     return this.host.exists(DEPARTING_MARKER_PATH);
   }
 
-  private desiredFiles(
-    config: CharmConfig,
-    credentials: Credentials,
-    phase: SyncRotationPhase | undefined,
-  ): DesiredFiles {
-    const zooCfg = renderZooCfg({
-      tickTime: config["tick-time"],
-      initLimit: config["init-limit"],
-      syncLimit: config["sync-limit"],
-      autopurgeSnapRetainCount: config["autopurge-snap-retain-count"],
-      autopurgePurgeInterval: config["autopurge-purge-interval"],
-      superDigest: digestCredential(SUPER_USER, credentials.super).split(":")[1]!,
-    });
-    const quorum = quorumJaas(credentials, phase);
-    const jaas = renderJaas({
-      quorumServerUsers: quorum.accepted,
-      quorumLearner: quorum.learner,
-      serverUsers: [
-        { username: SUPER_USER, password: credentials.super },
-        ...[...credentials.clients.entries()].map(([id, password]) => ({
-          username: clientUsername(id),
-          password,
-        })),
-      ],
-    });
-    const log4j = renderLog4jProperties({ level: config["log-level"] as LogLevel });
-    const unit = renderSystemdUnit({
-      javaPath: JAVA_PATH,
-      jvmFlags: jvmFlags({ heapMb: config["heap-size-mb"] }),
-      classpath: serverClasspath(),
-      configPath: ZOO_CFG_PATH,
-      user: WORKLOAD_USER,
-      group: WORKLOAD_GROUP,
-    });
-    const staticKeys = [...parseZooCfg(zooCfg).entries()]
-      .filter(([key]) => key !== "dynamicConfigFile")
-      .sort(([a], [b]) => (a < b ? -1 : 1));
-    const hash = createHash("sha256")
-      .update(JSON.stringify([staticKeys, jaas, log4j, unit]))
-      .digest("hex")
-      .slice(0, 16);
-    return { zooCfg, jaas, log4j, unit, hash, credentials: credentialsFingerprint(credentials, phase) };
-  }
-
   /** Writes the files a server reads at start; returns true if the systemd unit changed. */
-  private writeFiles(files: DesiredFiles): void {
+  private writeFiles(files: ServerFiles): void {
     for (const directory of Object.values(MANAGED_DIRECTORIES)) this.host.ensureDirectory(directory);
     const current = this.host.read(ZOO_CFG_PATH);
     if (current === undefined || staticConfigChanges(current, files.zooCfg).length > 0) {
@@ -312,7 +227,7 @@ export class ClusterManager {
   }
 
   /** Records what the server now runs and tells the other units (the leader tracks rotations by it). */
-  private recordRunning(peers: Relation, files: DesiredFiles): void {
+  private recordRunning(peers: Relation, files: ServerFiles): void {
     this.host.write(
       { ...MANAGED_FILES.zooCfg, path: RUNNING_CONFIG_PATH, mode: 0o600 },
       `${files.hash} ${files.credentials}\n`,
@@ -488,7 +403,7 @@ export class ClusterManager {
     // Juju shows this hook's own secret changes only after it commits: later passes use these.
     this.credentials = credentials;
 
-    const files = config && address ? this.desiredFiles(config, credentials, phase) : undefined;
+    const files = config && address ? serverFiles(config, credentials, phase) : undefined;
     if (files && !departing) this.writeFiles(files);
 
     const addresses = new Map(units.filter((unit) => unit.address).map((unit) => [unit.name, unit.address!]));
@@ -528,15 +443,20 @@ export class ClusterManager {
     const current = this.model.isLeader ? { ...snapshot, ...this.leaderUpdates(peers) } : snapshot;
     if (this.model.isLeader) this.appStatuses.push(applicationStatus(current));
     if (clients && admin && committed && config) {
-      await this.serveClients(
+      const served = await serveClients({
+        hook: this.hook,
+        ensemble: this.ensemble,
+        admin,
         peers,
         clients,
         credentials,
-        current,
-        admin,
-        credentialsFingerprint(credentials, phase),
+        snapshot: current,
+        fingerprint: credentialsFingerprint(credentials, phase),
         config,
-      );
+      });
+      for (const status of served.unit) this.report(status);
+      this.appStatuses.push(...served.app);
+      if (served.transient) this.reportTransient(served.transient);
     }
 
     if (!config || !files || !address) {
@@ -590,60 +510,6 @@ export class ClusterManager {
       stillRunning: () => this.host.serviceActive(),
     });
     return probe.serving;
-  }
-
-  /**
-   * Juju leader: ZooKeeper's own znodes and `/` locked down, chroots, ACLs and quotas for every
-   * served client — asserted on every pass, so tampering is undone by the next hook — connection
-   * data published once every server runs the client users (their SASL logins then work on every
-   * member), and cleanup of gone clients (ACL reset to super only, secrets removed).
-   */
-  private async serveClients(
-    peers: Relation,
-    clients: ClientView,
-    credentials: Credentials,
-    snapshot: ClusterSnapshot,
-    admin: Admin,
-    fingerprint: string,
-    config: CharmConfig,
-  ): Promise<void> {
-    const granted = peers.localAppData(PEER_APP_SCHEMA).data.clients ?? {};
-    const policy = {
-      superAcl: digestAcl(SUPER_USER, credentials.super, "cdrwa"),
-      quota: { bytes: config["client-quota-bytes"], znodes: config["client-quota-znodes"] },
-    };
-    let next: Record<string, GrantedClient>;
-    try {
-      const outcome = await this.ensemble.withSession(admin, async (zk) => {
-        const tree = await secureTree(zk, treeAcls(policy.superAcl));
-        const acls = await applyAcls(zk, clients, credentials, granted, policy);
-        return { ...acls, repaired: [...tree, ...acls.repaired] };
-      });
-      for (const repair of outcome.repaired)
-        this.log.warn({ repair }, "undid a change made behind the charm's back");
-      next = outcome.granted;
-    } catch (error) {
-      const failure = classifyFailure("applying client ACLs", error);
-      this.log.warn({ error: String(error), permanent: failure.permanent }, "could not apply client ACLs");
-      if (failure.permanent) this.report(failure.status);
-      else this.reportTransient(failure.status.message);
-      return;
-    }
-    const ready =
-      ensembleHealthy(snapshot) &&
-      snapshot.units
-        .filter((unit) => unit.started && !unit.dying)
-        .every((unit) => unit.credentials === fingerprint);
-    const published = publish(this.hook, clients, credentials, snapshot.committed!, next, ready);
-    next = published.granted;
-    for (const refusal of published.refusals) {
-      this.report(refusal.unit);
-      this.appStatuses.push(refusal.app);
-    }
-    removeClientSecrets(this.hook, granted, new Set(Object.keys(next)));
-    peers.setLocalAppData(PEER_APP_SCHEMA, {
-      clients: Object.keys(next).length > 0 ? next : null,
-    });
   }
 
   /** The leader's app-bag state after lead() wrote it. */
@@ -731,7 +597,7 @@ export class ClusterManager {
   private async start(
     peers: Relation,
     snapshot: ClusterSnapshot,
-    files: DesiredFiles,
+    files: ServerFiles,
     address: string,
     plan: StartPlan,
   ): Promise<void> {
@@ -781,7 +647,7 @@ export class ClusterManager {
   }
 
   /** Its rolling-restart turn: restart, verify it serves again, record what it runs. */
-  private async restart(peers: Relation, files: DesiredFiles, address: string): Promise<ServerProbe> {
+  private async restart(peers: Relation, files: ServerFiles, address: string): Promise<ServerProbe> {
     peers.setLocalUnitData(PEER_UNIT_SCHEMA, { "restart-request": `configuration changed (${files.hash})` });
     this.log.info("rolling restart: restarting ZooKeeper");
     this.host.restartService();
