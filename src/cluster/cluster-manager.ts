@@ -1,4 +1,12 @@
-import { blocked, type Hook, maintenance, type Relation, type Status, waiting } from "../../lib/juju";
+import {
+  type Bag,
+  blocked,
+  type Hook,
+  maintenance,
+  type Relation,
+  type Status,
+  waiting,
+} from "../../lib/juju";
 import { type EnsembleConfig, parseEnsembleConfig } from "../../lib/zookeeper";
 import { formatServers, participants } from "../../lib/zookeeper/ensemble-config";
 import { type ClientView, clientPasswords, readClients } from "../clients/client-provider";
@@ -6,6 +14,7 @@ import { serveClients } from "../clients/serve-clients";
 import type { Admin, Clock, Ensemble, Machine, Ports, ServerProbe } from "../ports";
 import {
   CHARM_CONFIG_SPEC,
+  type CharmConfig,
   CONF_DIR,
   DATA_ROOT,
   INITIAL_DYNAMIC_CONFIG_PATH,
@@ -56,6 +65,31 @@ const RUNNING_CONFIG_PATH = `${DATA_ROOT}/.charm-running-config`;
 const SERVE_TIMEOUT_MS = 90_000;
 /** How long a joiner must stay out of the membership, not serving, to count as stranded. */
 const STRANDED_CONFIRM_MS = 5_000;
+
+/** What a pass works from before it asks ZooKeeper anything (prepare()). */
+interface Prepared {
+  readonly config: CharmConfig | undefined;
+  readonly peers: Relation;
+  readonly address: string | undefined;
+  readonly credentials: Credentials;
+  readonly phase: SyncRotationPhase | undefined;
+  /** This unit is leaving (a teardown hook has run). */
+  readonly departing: boolean;
+  readonly units: PeerUnit[];
+  readonly appData: Bag<typeof PEER_APP_SCHEMA>;
+  /** The client relations, for the leader. */
+  readonly clients: ClientView | undefined;
+  readonly files: ServerFiles | undefined;
+}
+
+/** What ZooKeeper said in this pass (observe()). */
+interface Observed {
+  readonly snapshot: ClusterSnapshot;
+  /** How to reach the serving members as administrator; undefined when none serves. */
+  readonly admin: Admin | undefined;
+  /** This unit's service runs. */
+  readonly running: boolean;
+}
 
 /** What the running server was started with: the files' hash and the credentials' fingerprint. */
 interface RunningConfig {
@@ -352,32 +386,48 @@ export class ClusterManager {
   /** What this pass would record as settled, if its statuses all say active. */
   private settled: SettledEnsemble | undefined;
 
+  /**
+   * One pass: prepare (the package, the peer relation, this unit's address, the credentials and the
+   * server files they make), observe (every server's srvr and the committed membership, as one
+   * snapshot), then lead (Juju leader only: bootstrap choice, one membership step, restart turns,
+   * clients) and run this unit's own server (planServer). A departing unit only leaves.
+   */
   private async reconcileOnce(): Promise<void> {
+    const prepared = this.prepare();
+    if (!prepared) return;
+    const seen = await this.observe(prepared);
+    if (prepared.departing) {
+      await this.leave(seen.snapshot, seen.admin);
+      return;
+    }
+    const current = this.model.isLeader ? await this.leadPass(prepared, seen) : seen.snapshot;
+    await this.runServer(prepared, current, seen.running);
+  }
+
+  /** What a pass works from before asking ZooKeeper anything; undefined when it cannot go on (reported). */
+  private prepare(): Prepared | undefined {
     const { hook, host } = this;
     const parsed = this.model.config(CHARM_CONFIG_SPEC);
     const config = parsed.ok ? parsed.values : undefined;
     if (!parsed.ok) {
       this.report(blocked(`invalid config: ${parsed.problems.map((problem) => problem.message).join("; ")}`));
     }
-
     if (this.state.packageVersion === undefined) {
       let version = host.packageVersion("zookeeper");
       if (version === undefined) {
-        if (hook.context.kind === "remove" || hook.context.kind === "stop") return;
+        if (hook.context.kind === "remove" || hook.context.kind === "stop") return undefined;
         this.report(maintenance("installing ZooKeeper"));
         host.installPackages(["zookeeper"]);
         version = host.packageVersion("zookeeper");
       }
       this.state = { ...this.state, packageVersion: version };
     }
-
     const peers = this.model.peerRelation(PEER_ENDPOINT, this.state.peerRelationId);
-    if (peers && peers.id !== this.state.peerRelationId)
-      this.state = { ...this.state, peerRelationId: peers.id };
     if (!peers) {
       this.report(waiting("waiting for the cluster peer relation"));
-      return;
+      return undefined;
     }
+    if (peers.id !== this.state.peerRelationId) this.state = { ...this.state, peerRelationId: peers.id };
     if (serverIdOf(this.self) > MAX_SERVER_ID) {
       // zookeeperAdmin: a server id (myid) is between 1 and 255; unit numbers are never reused.
       this.report(
@@ -385,14 +435,14 @@ export class ClusterManager {
           `unit number too high for a ZooKeeper server id (max ${MAX_SERVER_ID - 1}): remove this unit`,
         ),
       );
-      return;
+      return undefined;
     }
     const address = this.address();
     if (address !== undefined) peers.setLocalUnitData(PEER_UNIT_SCHEMA, { address });
     let credentials = this.credentials ?? ensureCredentials(this.model, peers);
     if (!credentials) {
       this.report(waiting("waiting for the leader to create the cluster passwords"));
-      return;
+      return undefined;
     }
     const departing = this.markIfLeaving();
     const units = this.peerUnits(peers, address, departing);
@@ -402,16 +452,17 @@ export class ClusterManager {
     if (clients) ({ credentials, phase } = this.leadCredentials(peers, credentials, phase, units, clients));
     // Juju shows this hook's own secret changes only after it commits: later passes use these.
     this.credentials = credentials;
-
     const files = config && address ? serverFiles(config, credentials, phase) : undefined;
-    if (files && !departing) this.writeFiles(files);
+    return { config, peers, address, credentials, phase, departing, units, appData, clients, files };
+  }
 
+  /** Every server's srvr and the committed membership (from the ZooKeeper leader's conf, else a session). */
+  private async observe(prepared: Prepared): Promise<Observed> {
+    const { units, credentials, appData, files } = prepared;
     const addresses = new Map(units.filter((unit) => unit.address).map((unit) => [unit.name, unit.address!]));
     const probes = await probeAll(this.ensemble, addresses);
-    const running = host.serviceActive();
+    const running = this.host.serviceActive();
     const admin = this.admin(units, probes, credentials);
-    // The ZooKeeper leader's `conf` is the committed membership (no session needed); a server that
-    // is not serving has none to give.
     const zkLeader = units.find(
       (unit) => probes.get(unit.name)?.mode === "leader" && probes.get(unit.name)?.serving,
     );
@@ -433,20 +484,20 @@ export class ClusterManager {
       probes,
       desiredConfig: files?.hash,
     };
+    return { snapshot, admin, running };
+  }
 
-    if (departing) {
-      await this.leave(snapshot, admin);
-      return;
-    }
-
-    if (this.model.isLeader) await this.lead(peers, snapshot, admin);
-    const current = this.model.isLeader ? { ...snapshot, ...this.leaderUpdates(peers) } : snapshot;
-    if (this.model.isLeader) this.appStatuses.push(applicationStatus(current));
-    if (clients && admin && committed && config) {
+  /** Juju leader: its decisions, the application's status and the clients; the snapshot after them. */
+  private async leadPass(prepared: Prepared, seen: Observed): Promise<ClusterSnapshot> {
+    const { peers, clients, credentials, phase, config } = prepared;
+    await this.lead(peers, seen.snapshot, seen.admin);
+    const current = { ...seen.snapshot, ...this.leaderUpdates(peers) };
+    this.appStatuses.push(applicationStatus(current));
+    if (clients && seen.admin && current.committed && config) {
       const served = await serveClients({
         hook: this.hook,
         ensemble: this.ensemble,
-        admin,
+        admin: seen.admin,
         peers,
         clients,
         credentials,
@@ -458,12 +509,19 @@ export class ClusterManager {
       this.appStatuses.push(...served.app);
       if (served.transient) this.reportTransient(served.transient);
     }
+    return current;
+  }
 
+  /** This unit's own server: its files, then what planServer says (start, rejoin, restart, wait, keep). */
+  private async runServer(prepared: Prepared, current: ClusterSnapshot, running: boolean): Promise<void> {
+    const { host } = this;
+    const { config, files, address, peers } = prepared;
     if (!config || !files || !address) {
       if (!address) this.report(waiting("waiting for this unit's address"));
       this.reportServing(current, running);
       return;
     }
+    this.writeFiles(files);
     // Unknown (the charm was upgraded from a revision that did not record it): assume it is current.
     const restartNeeded = (this.readRunning()?.hash ?? files.hash) !== files.hash;
     const plan = planServer(current, this.self, {
