@@ -39,6 +39,7 @@ import {
   type StartPlan,
   serverIdOf,
   unitNumber,
+  zookeeperLeaderOf,
 } from "./cluster-plan";
 import {
   adminIdentities,
@@ -463,9 +464,7 @@ export class ClusterManager {
     const probes = await probeAll(this.ensemble, addresses);
     const running = this.host.serviceActive();
     const admin = this.admin(units, probes, credentials);
-    const zkLeader = units.find(
-      (unit) => probes.get(unit.name)?.mode === "leader" && probes.get(unit.name)?.serving,
-    );
+    const zkLeader = units.find((unit) => unit.name === zookeeperLeaderOf(probes));
     let committed: EnsembleConfig | undefined;
     if (zkLeader?.address) committed = await this.ensemble.localMembership(zkLeader.address);
     if (!committed && admin) {

@@ -109,6 +109,11 @@ function hasAddress(unit: PeerUnit): unit is PeerUnit & { address: string } {
   return unit.address !== undefined;
 }
 
+/** The unit whose server says it leads the ensemble and serves (srvr), if any: decided one way. */
+export function zookeeperLeaderOf(probes: ReadonlyMap<string, ServerProbe>): string | undefined {
+  return [...probes.entries()].find(([, probe]) => probe.serving && probe.mode === "leader")?.[0];
+}
+
 /** True once any unit has started a server or a committed config can be read. */
 export function ensembleExists(snapshot: ClusterSnapshot): boolean {
   return snapshot.committed !== undefined || snapshot.units.some((unit) => unit.started);
@@ -298,7 +303,7 @@ export function nextReconfig(snapshot: ClusterSnapshot): ReconfigStep {
     return unit.dying || server.role === "observer";
   });
   if (leaving.length > 0) {
-    const zkLeader = [...snapshot.probes.entries()].find(([, probe]) => probe.mode === "leader")?.[0];
+    const zkLeader = zookeeperLeaderOf(snapshot.probes);
     // With no leader reported (mid-election) and a member whose unit is gone, `undefined ===
     // undefined` would rank the gone member as the leader; only a known leader goes last.
     const isZkLeader = (id: number): number =>
@@ -406,7 +411,7 @@ export function nextRestartGrant(snapshot: ClusterSnapshot): RestartGrant {
       transient: true,
     };
   }
-  const zkLeader = [...snapshot.probes.entries()].find(([, probe]) => probe.mode === "leader")?.[0];
+  const zkLeader = zookeeperLeaderOf(snapshot.probes);
   const ordered = [...requests].sort(
     (a, b) => Number(a.name === zkLeader) - Number(b.name === zkLeader) || byNumber(a, b),
   );
