@@ -410,4 +410,25 @@ describe("entering scope (§3.3)", () => {
       "private-address": address,
     });
   });
+
+  it("refreshes those addresses after a committed config-changed (the machine's address moved)", async () => {
+    // The model's record of the unit's address (the emulator has no API to move a machine).
+    const unit = c.unit("gamma/0") as { address: string };
+    const before = unit.address;
+    // As if the machine's address changed (a new DHCP lease): Juju runs config-changed, and its
+    // commit updates the unit's network settings in every relation.
+    unit.address = "127.254.0.9";
+    try {
+      c.setConfig("gamma", { value: "moved" });
+      await c.waitFor({ timeoutMs: 30_000 });
+      const relation = Object.values(c.model.relations).find((candidate) => candidate.unitBags["gamma/0"]);
+      expect(relation!.unitBags["gamma/0"]!.data).toMatchObject({
+        "ingress-address": "127.254.0.9",
+        "private-address": "127.254.0.9",
+        "egress-subnets": "127.254.0.9/32",
+      });
+    } finally {
+      unit.address = before;
+    }
+  });
 });
