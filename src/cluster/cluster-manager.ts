@@ -1,14 +1,6 @@
-import {
-  type Bag,
-  blocked,
-  type Hook,
-  maintenance,
-  type Relation,
-  type Status,
-  waiting,
-} from "../../lib/juju";
-import { type EnsembleConfig, parseEnsembleConfig } from "../../lib/zookeeper";
-import { formatServers, participants } from "../../lib/zookeeper/ensemble-config";
+import { type Bag, blocked, type Hook, maintenance, type Relation, waiting } from "../../lib/juju";
+import type { EnsembleConfig } from "../../lib/zookeeper";
+import { formatServers } from "../../lib/zookeeper/ensemble-config";
 import { type ClientView, clientPasswords, readClients } from "../clients/client-provider";
 import { serveClients } from "../clients/serve-clients";
 import type { Admin, Clock, Ensemble, Machine, Ports, ServerProbe } from "../ports";
@@ -16,23 +8,15 @@ import {
   CHARM_CONFIG_SPEC,
   type CharmConfig,
   CONF_DIR,
-  DATA_ROOT,
   INITIAL_DYNAMIC_CONFIG_PATH,
-  MANAGED_DIRECTORIES,
   MANAGED_FILES,
-  mergeZooCfg,
   PORTS,
-  parseZooCfg,
   renderMyid,
-  staticConfigChanges,
   ZOO_CFG_PATH,
 } from "../workload";
 import {
   type ClusterSnapshot,
-  chooseBootstrapUnit,
   chooseUnitAddress,
-  nextReconfig,
-  nextRestartGrant,
   type PeerUnit,
   planServer,
   planStart,
@@ -50,18 +34,25 @@ import {
   type SyncRotationPhase,
   storeCredentials,
 } from "./credentials";
-import { committedMembership, probeAll, reconfigure, waitUntilServing } from "./ensemble";
+import { committedMembership, probeAll, waitUntilServing } from "./ensemble";
 import { classifyFailure } from "./failures";
 import { type LocalState, loadLocalState, type SettledEnsemble, saveLocalState } from "./local-state";
+import { lead, leave } from "./membership";
+import { Pass } from "./pass";
 import { PEER_APP_SCHEMA, PEER_UNIT_SCHEMA } from "./peer-data";
-import { type ServerFiles, serverFiles } from "./server-files";
+import {
+  RUNNING_CONFIG_PATH,
+  runningConfig,
+  runningMembership,
+  type ServerFiles,
+  serverFiles,
+  writeServerFiles,
+} from "./server-files";
 import { applicationStatus, servingStatus, settledEnsemble } from "./statuses";
 
 export const PEER_ENDPOINT = "cluster";
 /** Written when this unit starts its teardown (see markIfLeaving()). */
 const DEPARTING_MARKER_PATH = `${CONF_DIR}/.charm-departing`;
-/** Where the hash of the configuration the running server was started with is kept. */
-const RUNNING_CONFIG_PATH = `${DATA_ROOT}/.charm-running-config`;
 /** How long a hook waits for a (re)started server to serve before reporting instead. */
 const SERVE_TIMEOUT_MS = 90_000;
 /** How long a joiner must stay out of the membership, not serving, to count as stranded. */
@@ -92,12 +83,6 @@ interface Observed {
   readonly running: boolean;
 }
 
-/** What the running server was started with: the files' hash and the credentials' fingerprint. */
-interface RunningConfig {
-  readonly hash: string;
-  readonly credentials: string | undefined;
-}
-
 /** The highest ZooKeeper server id (myid). */
 const MAX_SERVER_ID = 255;
 /** Passes one leader hook may take after making progress (see reconcile()). */
@@ -108,17 +93,11 @@ const MAX_PASSES = 8;
  */
 const TRANSIENT_WAIT_MS = 60_000;
 const TRANSIENT_POLL_MS = 1_000;
-/** How long a departing unit keeps trying to remove its server before it stops it anyway. */
-const LEAVE_TIMEOUT_MS = 60_000;
 
 export class ClusterManager {
   private readonly model;
   private readonly log;
-  private statuses: Status[] = [];
-  private appStatuses: Status[] = [];
-  private progressed = false;
-  /** Why this pass waits for something no hook will announce (see reconcile()); undefined if not. */
-  private transient: string | undefined;
+  private pass = new Pass();
   private credentials: Credentials | undefined;
   private state: LocalState = {};
 
@@ -154,7 +133,7 @@ export class ClusterManager {
       info.ingressAddresses,
       info.bindAddresses.flatMap((device) => device.addresses.map((entry) => entry.value)),
     );
-    if ("problem" in choice) this.report(blocked(choice.problem));
+    if ("problem" in choice) this.pass.report(blocked(choice.problem));
     const address = "address" in choice ? choice.address : undefined;
     this.state = { ...this.state, address };
     return address;
@@ -180,18 +159,6 @@ export class ClusterManager {
       return true;
     }
     return this.host.exists(DEPARTING_MARKER_PATH);
-  }
-
-  /** Writes the files a server reads at start; returns true if the systemd unit changed. */
-  private writeFiles(files: ServerFiles): void {
-    for (const directory of Object.values(MANAGED_DIRECTORIES)) this.host.ensureDirectory(directory);
-    const current = this.host.read(ZOO_CFG_PATH);
-    if (current === undefined || staticConfigChanges(current, files.zooCfg).length > 0) {
-      this.host.write(MANAGED_FILES.zooCfg, mergeZooCfg(current, files.zooCfg));
-    }
-    this.host.write(MANAGED_FILES.jaas, files.jaas);
-    this.host.write(MANAGED_FILES.log4jProperties, files.log4j);
-    if (this.host.write(MANAGED_FILES.systemdUnit, files.unit)) this.host.daemonReload();
   }
 
   /**
@@ -256,11 +223,6 @@ export class ClusterManager {
     return hosts.length === 0 ? undefined : { hosts, auth: adminIdentities(credentials) };
   }
 
-  private readRunning(): RunningConfig | undefined {
-    const [hash, credentials] = (this.host.read(RUNNING_CONFIG_PATH) ?? "").trim().split(/\s+/);
-    return hash ? { hash, credentials } : undefined;
-  }
-
   /** Records what the server now runs and tells the other units (the leader tracks rotations by it). */
   private recordRunning(peers: Relation, files: ServerFiles): void {
     this.host.write(
@@ -289,7 +251,7 @@ export class ClusterManager {
     const plan = planCredentials(credentials, phase, clientPasswords(credentials, clients), running);
     if (plan.changed) storeCredentials(this.model, peers, plan.credentials);
     if (plan.phase !== phase) this.log.info({ from: phase, to: plan.phase }, "sync password rotation");
-    if (plan.progressed) this.progressed = true;
+    if (plan.progressed) this.pass.progressed = true;
     peers.setLocalAppData(PEER_APP_SCHEMA, {
       "sync-rotation": plan.phase ?? null,
       credentials: credentialsFingerprint(plan.credentials, plan.phase),
@@ -314,23 +276,21 @@ export class ClusterManager {
     if (this.hook.context.kind === "update-status" && (await this.stillSettled())) return;
     this.settled = undefined;
     const waitUntil = this.clock.now() + TRANSIENT_WAIT_MS;
-    for (let pass = 0; ; ) {
-      this.statuses = [];
-      this.appStatuses = [];
-      this.progressed = false;
-      this.transient = undefined;
+    for (let passes = 0; ; ) {
+      this.pass = new Pass();
       await this.reconcileOnce();
-      if (this.progressed && this.model.isLeader && pass < MAX_PASSES) {
-        pass += 1;
-        this.log.debug({ pass }, "leader made progress; observing again");
-      } else if (this.transient !== undefined && this.clock.now() < waitUntil) {
-        this.log.debug({ reason: this.transient }, "waiting for the workload; observing again");
+      if (this.pass.progressed && this.model.isLeader && passes < MAX_PASSES) {
+        passes += 1;
+        this.log.debug({ pass: passes }, "leader made progress; observing again");
+      } else if (this.pass.transient !== undefined && this.clock.now() < waitUntil) {
+        this.log.debug({ reason: this.pass.transient }, "waiting for the workload; observing again");
         await this.clock.sleep(TRANSIENT_POLL_MS);
       } else break;
     }
-    for (const status of this.statuses) this.hook.report(status);
-    for (const status of this.appStatuses) this.hook.reportApp(status);
-    const inOrder = this.statuses.length > 0 && this.statuses.every((status) => status.name === "active");
+    const { statuses, appStatuses } = this.pass;
+    for (const status of statuses) this.hook.report(status);
+    for (const status of appStatuses) this.hook.reportApp(status);
+    const inOrder = statuses.length > 0 && statuses.every((status) => status.name === "active");
     this.state = { ...this.state, settled: inOrder ? this.settled : undefined };
     saveLocalState(this.host, this.state);
   }
@@ -358,32 +318,6 @@ export class ClusterManager {
     return JSON.stringify(seen) === JSON.stringify(expected);
   }
 
-  private report(status: Status): void {
-    this.statuses.push(status);
-  }
-
-  /** Reports a waiting status that the workload alone will end: the hook observes again shortly. */
-  private reportTransient(reason: string): void {
-    this.transient ??= reason;
-    this.report(waiting(reason));
-  }
-
-  /**
-   * The membership this unit's server runs with: the dynamic file its zoo.cfg points at, which
-   * ZooKeeper rewrites whenever it learns a newer configuration (zookeeper-notes §3.1).
-   */
-  private runningMembership(): EnsembleConfig | undefined {
-    const zooCfg = this.host.read(ZOO_CFG_PATH);
-    const path = zooCfg === undefined ? undefined : parseZooCfg(zooCfg).get("dynamicConfigFile");
-    const text = path === undefined ? undefined : this.host.read(path);
-    if (text === undefined) return undefined;
-    try {
-      return parseEnsembleConfig(text, { requireVersion: false });
-    } catch {
-      return undefined;
-    }
-  }
-
   /** What this pass would record as settled, if its statuses all say active. */
   private settled: SettledEnsemble | undefined;
 
@@ -398,7 +332,14 @@ export class ClusterManager {
     if (!prepared) return;
     const seen = await this.observe(prepared);
     if (prepared.departing) {
-      await this.leave(seen.snapshot, seen.admin);
+      await leave(this.pass, {
+        self: this.self,
+        kind: this.hook.context.kind,
+        snapshot: seen.snapshot,
+        admin: seen.admin,
+        ports: this.ports,
+        log: this.log,
+      });
       return;
     }
     const current = this.model.isLeader ? await this.leadPass(prepared, seen) : seen.snapshot;
@@ -411,13 +352,15 @@ export class ClusterManager {
     const parsed = this.model.config(CHARM_CONFIG_SPEC);
     const config = parsed.ok ? parsed.values : undefined;
     if (!parsed.ok) {
-      this.report(blocked(`invalid config: ${parsed.problems.map((problem) => problem.message).join("; ")}`));
+      this.pass.report(
+        blocked(`invalid config: ${parsed.problems.map((problem) => problem.message).join("; ")}`),
+      );
     }
     if (this.state.packageVersion === undefined) {
       let version = host.packageVersion("zookeeper");
       if (version === undefined) {
         if (hook.context.kind === "remove" || hook.context.kind === "stop") return undefined;
-        this.report(maintenance("installing ZooKeeper"));
+        this.pass.report(maintenance("installing ZooKeeper"));
         host.installPackages(["zookeeper"]);
         version = host.packageVersion("zookeeper");
       }
@@ -425,13 +368,13 @@ export class ClusterManager {
     }
     const peers = this.model.peerRelation(PEER_ENDPOINT, this.state.peerRelationId);
     if (!peers) {
-      this.report(waiting("waiting for the cluster peer relation"));
+      this.pass.report(waiting("waiting for the cluster peer relation"));
       return undefined;
     }
     if (peers.id !== this.state.peerRelationId) this.state = { ...this.state, peerRelationId: peers.id };
     if (serverIdOf(this.self) > MAX_SERVER_ID) {
       // zookeeperAdmin: a server id (myid) is between 1 and 255; unit numbers are never reused.
-      this.report(
+      this.pass.report(
         blocked(
           `unit number too high for a ZooKeeper server id (max ${MAX_SERVER_ID - 1}): remove this unit`,
         ),
@@ -442,7 +385,7 @@ export class ClusterManager {
     if (address !== undefined) peers.setLocalUnitData(PEER_UNIT_SCHEMA, { address });
     let credentials = this.credentials ?? ensureCredentials(this.model, peers);
     if (!credentials) {
-      this.report(waiting("waiting for the leader to create the cluster passwords"));
+      this.pass.report(waiting("waiting for the leader to create the cluster passwords"));
       return undefined;
     }
     const departing = this.markIfLeaving();
@@ -471,7 +414,7 @@ export class ClusterManager {
       committed = await committedMembership(this.ensemble, admin).catch((error: unknown) => {
         const failure = classifyFailure("reading the committed membership", error);
         this.log.warn({ error: String(error) }, "could not read the committed membership");
-        if (failure.permanent) this.report(failure.status);
+        if (failure.permanent) this.pass.report(failure.status);
         return undefined;
       });
     }
@@ -489,9 +432,15 @@ export class ClusterManager {
   /** Juju leader: its decisions, the application's status and the clients; the snapshot after them. */
   private async leadPass(prepared: Prepared, seen: Observed): Promise<ClusterSnapshot> {
     const { peers, clients, credentials, phase, config } = prepared;
-    await this.lead(peers, seen.snapshot, seen.admin);
+    await lead(this.pass, {
+      peers,
+      snapshot: seen.snapshot,
+      admin: seen.admin,
+      ports: this.ports,
+      log: this.log,
+    });
     const current = { ...seen.snapshot, ...this.leaderUpdates(peers) };
-    this.appStatuses.push(applicationStatus(current));
+    this.pass.reportApp(applicationStatus(current));
     if (clients && seen.admin && current.committed && config) {
       const served = await serveClients({
         hook: this.hook,
@@ -504,9 +453,9 @@ export class ClusterManager {
         fingerprint: credentialsFingerprint(credentials, phase),
         config,
       });
-      for (const status of served.unit) this.report(status);
-      this.appStatuses.push(...served.app);
-      if (served.transient) this.reportTransient(served.transient);
+      for (const status of served.unit) this.pass.report(status);
+      for (const status of served.app) this.pass.reportApp(status);
+      if (served.transient) this.pass.reportTransient(served.transient);
     }
     return current;
   }
@@ -516,18 +465,18 @@ export class ClusterManager {
     const { host } = this;
     const { config, files, address, peers } = prepared;
     if (!config || !files || !address) {
-      if (!address) this.report(waiting("waiting for this unit's address"));
+      if (!address) this.pass.report(waiting("waiting for this unit's address"));
       this.reportServing(current, running);
       return;
     }
-    this.writeFiles(files);
+    writeServerFiles(this.host, files);
     // Unknown (the charm was upgraded from a revision that did not record it): assume it is current.
-    const restartNeeded = (this.readRunning()?.hash ?? files.hash) !== files.hash;
+    const restartNeeded = (runningConfig(this.host)?.hash ?? files.hash) !== files.hash;
     const plan = planServer(current, this.self, {
       running,
       hasRunBefore: () => host.hasRunBefore(),
       restartNeeded,
-      config: running ? this.runningMembership() : undefined,
+      config: running ? runningMembership(this.host) : undefined,
     });
     if (plan.kind === "start") {
       await this.start(peers, current, files, address, plan.start);
@@ -552,7 +501,7 @@ export class ClusterManager {
       peers.setLocalUnitData(PEER_UNIT_SCHEMA, {
         "restart-request": `configuration changed (${files.hash})`,
       });
-      this.report(waiting(plan.reason));
+      this.pass.report(waiting(plan.reason));
     } else this.recordRunning(peers, files);
     this.settled = settledEnsemble(current, this.model.isLeader);
     this.reportServing(
@@ -575,82 +524,6 @@ export class ClusterManager {
     return { bootstrapUnit: data["bootstrap-unit"], restartGranted: data["restart-granted"] };
   }
 
-  /** Juju leader: choose the bootstrap unit, take one membership step, hand out restart turns. */
-  private async lead(peers: Relation, snapshot: ClusterSnapshot, admin: Admin | undefined): Promise<void> {
-    const bootstrap = chooseBootstrapUnit(snapshot);
-    if (bootstrap !== snapshot.bootstrapUnit)
-      peers.setLocalAppData(PEER_APP_SCHEMA, { "bootstrap-unit": bootstrap ?? null });
-
-    const step = nextReconfig(snapshot);
-    if (step.kind !== "none" && admin) {
-      this.log.info(
-        { step: step.kind, unit: step.unit, from: step.fromConfig.toString(16) },
-        "reconfiguring the ensemble",
-      );
-      const outcome = await reconfigure(
-        this.ports,
-        admin,
-        step.kind === "add"
-          ? { joining: step.server, fromConfig: step.fromConfig }
-          : { leaving: step.serverId, fromConfig: step.fromConfig },
-      );
-      if (outcome.applied) {
-        this.progressed = true;
-        peers.setLocalAppData(PEER_APP_SCHEMA, { "ensemble-version": outcome.config.version.toString(16) });
-      } else {
-        const target = step.kind === "add" ? step.unit : (step.unit ?? `server ${step.serverId}`);
-        const failure = classifyFailure(`reconfig (${step.kind} ${target})`, outcome.error ?? outcome.reason);
-        this.log.warn(
-          { step: step.kind, unit: step.unit, reason: outcome.reason, permanent: failure.permanent },
-          failure.permanent ? "reconfig refused" : "reconfig not applied; will retry",
-        );
-        if (failure.permanent) this.report(failure.status);
-        else this.transient ??= `reconfig not applied: ${outcome.reason}`;
-      }
-    } else if (step.kind === "none" && step.transient) {
-      this.transient ??= step.reason;
-    }
-
-    const grant = nextRestartGrant(snapshot);
-    if (grant.kind === "none" && grant.transient) this.transient ??= grant.reason;
-    if (grant.kind === "grant") peers.setLocalAppData(PEER_APP_SCHEMA, { "restart-granted": grant.unit });
-    else if (grant.kind === "clear") peers.setLocalAppData(PEER_APP_SCHEMA, { "restart-granted": null });
-  }
-
-  /**
-   * A departing unit removes its server from the ensemble by reconfig, then — in stop, or in
-   * storage-detaching, which Juju may run first (its storage resolver comes before the dying
-   * branch) — stops it before its data goes away. The removal is retried against the fresh committed
-   * membership until ZooKeeper no longer lists the server (bounded): units leaving at once race for
-   * the config version, and a server stopped while still a voter could cost the quorum (three of five
-   * stopping as members leaves two of four).
-   */
-  private async leave(snapshot: ClusterSnapshot, admin: Admin | undefined): Promise<void> {
-    const id = serverIdOf(this.self);
-    let committed = snapshot.committed;
-    const deadline = this.clock.now() + LEAVE_TIMEOUT_MS;
-    while (admin && committed?.servers.some((server) => server.id === id)) {
-      const remaining = participants(committed).filter((server) => server.id !== id);
-      // ZooKeeper needs a voter: the last one leaves only with the application.
-      if (remaining.length === 0) break;
-      const outcome = await reconfigure(this.ports, admin, { leaving: id, fromConfig: committed.version });
-      this.log.info(
-        { applied: outcome.applied, reason: outcome.applied ? undefined : outcome.reason },
-        "leaving the ensemble",
-      );
-      if (outcome.applied || this.clock.now() > deadline) break;
-      await this.clock.sleep(TRANSIENT_POLL_MS);
-      committed = await committedMembership(this.ensemble, admin).catch(() => committed);
-    }
-    const { kind } = this.hook.context;
-    if (kind === "stop" || kind === "storage-detaching") {
-      if (this.host.serviceActive()) this.host.stopService();
-      this.report(maintenance("ZooKeeper stopped; data kept on the data storage"));
-      return;
-    }
-    this.report(maintenance("leaving the ensemble"));
-  }
-
   private async start(
     peers: Relation,
     snapshot: ClusterSnapshot,
@@ -659,7 +532,7 @@ export class ClusterManager {
     plan: StartPlan,
   ): Promise<void> {
     if (plan.kind === "wait") {
-      this.report(waiting(plan.reason));
+      this.pass.report(waiting(plan.reason));
       return;
     }
     if (plan.kind !== "resume") {
@@ -682,7 +555,7 @@ export class ClusterManager {
       stillRunning: () => this.host.serviceActive(),
       // A joiner that learned a newer membership without itself will never serve (planRunning).
       stranded: () =>
-        plan.kind === "join" && this.runningMembership()?.servers.every((s) => s.id !== id) === true,
+        plan.kind === "join" && runningMembership(this.host)?.servers.every((s) => s.id !== id) === true,
       strandedForMs: STRANDED_CONFIRM_MS,
     });
     // `joined-from` changes with every (re)join: it wakes the leader to add this unit.
@@ -691,7 +564,7 @@ export class ClusterManager {
       ...(plan.kind === "join" ? { "joined-from": snapshot.committed!.version.toString(16) } : {}),
     });
     if (!probe.serving) {
-      this.reportTransient("ZooKeeper started but is not serving yet");
+      this.pass.reportTransient("ZooKeeper started but is not serving yet");
       return;
     }
     const version = this.state.packageVersion;
@@ -712,18 +585,18 @@ export class ClusterManager {
       stillRunning: () => this.host.serviceActive(),
     });
     if (!probe.serving) {
-      this.reportTransient("restarted; waiting for ZooKeeper to serve again");
+      this.pass.reportTransient("restarted; waiting for ZooKeeper to serve again");
       return probe;
     }
     this.recordRunning(peers, files);
     // Nobody else wakes the leader for the next turn: the next pass hands it out.
-    if (this.model.isLeader) this.progressed = true;
+    if (this.model.isLeader) this.pass.progressed = true;
     return probe;
   }
 
   private reportServing(snapshot: ClusterSnapshot, running: boolean, justJoined = false): void {
     const { status, transient } = servingStatus(snapshot, this.self, { running, justJoined });
-    if (transient) this.reportTransient(status.message);
-    else this.report(status);
+    if (transient) this.pass.reportTransient(status.message);
+    else this.pass.report(status);
   }
 }

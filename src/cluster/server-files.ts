@@ -3,12 +3,18 @@
  * credentials (pure), with the hash that says whether a running server must restart to load them.
  */
 import { createHash } from "node:crypto";
+import { type EnsembleConfig, parseEnsembleConfig } from "../../lib/zookeeper";
 import { digestCredential } from "../../lib/zookeeper/acl";
+import type { Machine } from "../ports";
 import {
   type CharmConfig,
+  DATA_ROOT,
   JAVA_PATH,
   jvmFlags,
   type LogLevel,
+  MANAGED_DIRECTORIES,
+  MANAGED_FILES,
+  mergeZooCfg,
   parseZooCfg,
   renderJaas,
   renderLog4jProperties,
@@ -16,6 +22,7 @@ import {
   renderZooCfg,
   SUPER_USER,
   serverClasspath,
+  staticConfigChanges,
   WORKLOAD_GROUP,
   WORKLOAD_USER,
   ZOO_CFG_PATH,
@@ -86,4 +93,47 @@ export function serverFiles(
     .digest("hex")
     .slice(0, 16);
   return { zooCfg, jaas, log4j, unit, hash, credentials: credentialsFingerprint(credentials, phase) };
+}
+
+/** Where the hash of the configuration the running server was started with is kept. */
+export const RUNNING_CONFIG_PATH = `${DATA_ROOT}/.charm-running-config`;
+
+/** What the running server was started with: the files' hash and the credentials' fingerprint. */
+export interface RunningConfig {
+  readonly hash: string;
+  readonly credentials: string | undefined;
+}
+
+/** Writes the files a server reads at start (zoo.cfg only when a static key differs). */
+export function writeServerFiles(machine: Machine, files: ServerFiles): void {
+  for (const directory of Object.values(MANAGED_DIRECTORIES)) machine.ensureDirectory(directory);
+  const current = machine.read(ZOO_CFG_PATH);
+  if (current === undefined || staticConfigChanges(current, files.zooCfg).length > 0) {
+    machine.write(MANAGED_FILES.zooCfg, mergeZooCfg(current, files.zooCfg));
+  }
+  machine.write(MANAGED_FILES.jaas, files.jaas);
+  machine.write(MANAGED_FILES.log4jProperties, files.log4j);
+  if (machine.write(MANAGED_FILES.systemdUnit, files.unit)) machine.daemonReload();
+}
+
+/** What the running server was started with, as recorded when it started (undefined: unknown). */
+export function runningConfig(machine: Machine): RunningConfig | undefined {
+  const [hash, credentials] = (machine.read(RUNNING_CONFIG_PATH) ?? "").trim().split(/\s+/);
+  return hash ? { hash, credentials } : undefined;
+}
+
+/**
+ * The membership this unit's server runs with: the dynamic file its zoo.cfg points at, which
+ * ZooKeeper rewrites whenever it learns a newer configuration (zookeeper-notes §3.1).
+ */
+export function runningMembership(machine: Machine): EnsembleConfig | undefined {
+  const zooCfg = machine.read(ZOO_CFG_PATH);
+  const path = zooCfg === undefined ? undefined : parseZooCfg(zooCfg).get("dynamicConfigFile");
+  const text = path === undefined ? undefined : machine.read(path);
+  if (text === undefined) return undefined;
+  try {
+    return parseEnsembleConfig(text, { requireVersion: false });
+  } catch {
+    return undefined;
+  }
 }

@@ -1,0 +1,34 @@
+/**
+ * What one reconcile pass has to say when it ends: the unit's and the application's proposed
+ * statuses, whether it waits for something only the workload will end (the hook then observes again
+ * shortly), and whether the leader made progress that nobody else will wake it for.
+ */
+import { type Status, waiting } from "../../lib/juju";
+
+export class Pass {
+  readonly statuses: Status[] = [];
+  readonly appStatuses: Status[] = [];
+  /** Why this pass waits for something no hook will announce; undefined if it does not. */
+  transient: string | undefined;
+  /** The leader took a step whose follow-up nobody else will wake it for. */
+  progressed = false;
+
+  report(status: Status): void {
+    this.statuses.push(status);
+  }
+
+  reportApp(status: Status): void {
+    this.appStatuses.push(status);
+  }
+
+  /** A waiting status that the workload alone will end: the hook observes again shortly. */
+  reportTransient(reason: string): void {
+    this.waitFor(reason);
+    this.report(waiting(reason));
+  }
+
+  /** Waits for the workload without a status of its own (the first reason is kept). */
+  waitFor(reason: string): void {
+    this.transient ??= reason;
+  }
+}
