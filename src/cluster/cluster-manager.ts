@@ -22,7 +22,6 @@ import {
   planStart,
   type StartPlan,
   serverIdOf,
-  unitNumber,
   zookeeperLeaderOf,
 } from "./cluster-plan";
 import {
@@ -40,6 +39,7 @@ import { type LocalState, loadLocalState, type SettledEnsemble, saveLocalState }
 import { lead, leave } from "./membership";
 import { Pass } from "./pass";
 import { PEER_APP_SCHEMA, PEER_UNIT_SCHEMA } from "./peer-data";
+import { markDying, readPeerUnits } from "./peers";
 import {
   RUNNING_CONFIG_PATH,
   runningConfig,
@@ -159,57 +159,6 @@ export class ClusterManager {
       return true;
     }
     return this.host.exists(DEPARTING_MARKER_PATH);
-  }
-
-  /**
-   * Leader: marks units Juju is removing (goal-state `dying`). Asked only when a decision depends on
-   * it — membership differs from the units, a restart is requested, or nothing is committed yet — so
-   * a settled ensemble's hooks skip the call.
-   */
-  private markDying(
-    units: PeerUnit[],
-    committed: EnsembleConfig | undefined,
-  ): { units: PeerUnit[]; planned?: ReadonlySet<number> } {
-    const members = committed?.servers.map((server) => server.id).sort((a, b) => a - b);
-    const ids = units.map((unit) => serverIdOf(unit.name)).sort((a, b) => a - b);
-    const decisionsPending =
-      !members ||
-      JSON.stringify(members) !== JSON.stringify(ids) ||
-      units.some((unit) => unit.restartRequest);
-    if (!this.model.isLeader || !decisionsPending) return { units };
-    const names = new Set(this.hook.tools.plannedUnits());
-    return {
-      units: units.map((unit) => (names.has(unit.name) ? unit : { ...unit, dying: true })),
-      planned: new Set([...names].map(unitNumber)),
-    };
-  }
-
-  private peerUnits(peers: Relation, address: string | undefined, departing: boolean): PeerUnit[] {
-    const units: PeerUnit[] = peers.units.map((name) => {
-      const bag = peers.unitData(PEER_UNIT_SCHEMA, name).data;
-      return {
-        name,
-        number: unitNumber(name),
-        address: bag.address,
-        started: bag.started === true,
-        dying: false,
-        restartRequest: bag["restart-request"],
-        credentials: bag.credentials,
-        runningConfig: bag["running-config"],
-      };
-    });
-    const own = peers.localUnitData(PEER_UNIT_SCHEMA).data;
-    units.push({
-      name: this.self,
-      number: unitNumber(this.self),
-      address,
-      started: own.started === true,
-      dying: departing,
-      restartRequest: own["restart-request"],
-      credentials: own.credentials,
-      runningConfig: own["running-config"],
-    });
-    return units.sort((a, b) => a.number - b.number);
   }
 
   private admin(
@@ -389,7 +338,7 @@ export class ClusterManager {
       return undefined;
     }
     const departing = this.markIfLeaving();
-    const units = this.peerUnits(peers, address, departing);
+    const units = readPeerUnits(peers, this.self, address, departing);
     const appData = peers.localAppData(PEER_APP_SCHEMA).data;
     let phase = appData["sync-rotation"];
     const clients = this.model.isLeader && !departing ? readClients(hook) : undefined;
@@ -419,7 +368,9 @@ export class ClusterManager {
       });
     }
     const snapshot: ClusterSnapshot = {
-      ...this.markDying(units, committed),
+      ...(this.model.isLeader
+        ? markDying(units, committed, () => this.hook.tools.plannedUnits())
+        : { units }),
       bootstrapUnit: appData["bootstrap-unit"],
       restartGranted: appData["restart-granted"],
       committed,
