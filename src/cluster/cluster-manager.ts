@@ -1,26 +1,13 @@
 import { type Bag, blocked, type Hook, maintenance, type Relation, waiting } from "../../lib/juju";
 import type { EnsembleConfig } from "../../lib/zookeeper";
-import { formatServers } from "../../lib/zookeeper/ensemble-config";
 import { type ClientView, clientPasswords, readClients } from "../clients/client-provider";
 import { serveClients } from "../clients/serve-clients";
-import type { Admin, Clock, Ensemble, Machine, Ports, ServerProbe } from "../ports";
-import {
-  CHARM_CONFIG_SPEC,
-  type CharmConfig,
-  CONF_DIR,
-  INITIAL_DYNAMIC_CONFIG_PATH,
-  MANAGED_FILES,
-  PORTS,
-  renderMyid,
-  ZOO_CFG_PATH,
-} from "../workload";
+import type { Admin, Clock, Ensemble, Machine, Ports } from "../ports";
+import { CHARM_CONFIG_SPEC, type CharmConfig, CONF_DIR, MANAGED_FILES, PORTS } from "../workload";
 import {
   type ClusterSnapshot,
   chooseUnitAddress,
   type PeerUnit,
-  planServer,
-  planStart,
-  type StartPlan,
   serverIdOf,
   zookeeperLeaderOf,
 } from "./cluster-plan";
@@ -33,30 +20,24 @@ import {
   type SyncRotationPhase,
   storeCredentials,
 } from "./credentials";
-import { committedMembership, probeAll, waitUntilServing } from "./ensemble";
+import { committedMembership, probeAll } from "./ensemble";
 import { classifyFailure } from "./failures";
 import { type LocalState, loadLocalState, type SettledEnsemble, saveLocalState } from "./local-state";
 import { lead, leave } from "./membership";
 import { Pass } from "./pass";
 import { PEER_APP_SCHEMA, PEER_UNIT_SCHEMA } from "./peer-data";
 import { markDying, readPeerUnits } from "./peers";
-import {
-  RUNNING_CONFIG_PATH,
-  runningConfig,
-  runningMembership,
-  type ServerFiles,
-  serverFiles,
-  writeServerFiles,
-} from "./server-files";
-import { applicationStatus, servingStatus, settledEnsemble } from "./statuses";
+import { type ServerFiles, serverFiles } from "./server-files";
+import { applicationStatus } from "./statuses";
+import { UnitServer } from "./unit-server";
 
 export const PEER_ENDPOINT = "cluster";
 /** Written when this unit starts its teardown (see markIfLeaving()). */
 const DEPARTING_MARKER_PATH = `${CONF_DIR}/.charm-departing`;
 /** How long a hook waits for a (re)started server to serve before reporting instead. */
-const SERVE_TIMEOUT_MS = 90_000;
+const _SERVE_TIMEOUT_MS = 90_000;
 /** How long a joiner must stay out of the membership, not serving, to count as stranded. */
-const STRANDED_CONFIRM_MS = 5_000;
+const _STRANDED_CONFIRM_MS = 5_000;
 
 /** What a pass works from before it asks ZooKeeper anything (prepare()). */
 interface Prepared {
@@ -172,19 +153,6 @@ export class ClusterManager {
     return hosts.length === 0 ? undefined : { hosts, auth: adminIdentities(credentials) };
   }
 
-  /** Records what the server now runs and tells the other units (the leader tracks rotations by it). */
-  private recordRunning(peers: Relation, files: ServerFiles): void {
-    this.host.write(
-      { ...MANAGED_FILES.zooCfg, path: RUNNING_CONFIG_PATH, mode: 0o600 },
-      `${files.hash} ${files.credentials}\n`,
-    );
-    peers.setLocalUnitData(PEER_UNIT_SCHEMA, {
-      "restart-request": null,
-      credentials: files.credentials,
-      "running-config": files.hash,
-    });
-  }
-
   /**
    * Juju leader: the credentials every server should run. Keeps one user per served client relation,
    * and moves password rotations forward once every started server runs the current phase.
@@ -292,7 +260,8 @@ export class ClusterManager {
       return;
     }
     const current = this.model.isLeader ? await this.leadPass(prepared, seen) : seen.snapshot;
-    await this.runServer(prepared, current, seen.running);
+    const server = new UnitServer(this.hook, this.ports, this.pass, this.state.packageVersion);
+    this.settled = await server.run(prepared, current, seen.running);
   }
 
   /** What a pass works from before asking ZooKeeper anything; undefined when it cannot go on (reported). */
@@ -411,143 +380,9 @@ export class ClusterManager {
     return current;
   }
 
-  /** This unit's own server: its files, then what planServer says (start, rejoin, restart, wait, keep). */
-  private async runServer(prepared: Prepared, current: ClusterSnapshot, running: boolean): Promise<void> {
-    const { host } = this;
-    const { config, files, address, peers } = prepared;
-    if (!config || !files || !address) {
-      if (!address) this.pass.report(waiting("waiting for this unit's address"));
-      this.reportServing(current, running);
-      return;
-    }
-    writeServerFiles(this.host, files);
-    // Unknown (the charm was upgraded from a revision that did not record it): assume it is current.
-    const restartNeeded = (runningConfig(this.host)?.hash ?? files.hash) !== files.hash;
-    const plan = planServer(current, this.self, {
-      running,
-      hasRunBefore: () => host.hasRunBefore(),
-      restartNeeded,
-      config: running ? runningMembership(this.host) : undefined,
-    });
-    if (plan.kind === "start") {
-      await this.start(peers, current, files, address, plan.start);
-      return;
-    }
-    // Also after a hook that started the server failed before its data was committed.
-    peers.setLocalUnitData(PEER_UNIT_SCHEMA, { started: true });
-    if (
-      plan.kind === "rejoin" &&
-      !(plan.confirm && (await this.servesWithin(address, STRANDED_CONFIRM_MS)))
-    ) {
-      this.log.info({ reason: plan.reason }, "rejoining the ensemble from the committed membership");
-      host.stopService();
-      host.forgetMembership();
-      // With the committed membership known (planRunning needs it), planStart joins.
-      await this.start(peers, current, files, address, planStart(current, this.self, false));
-      return;
-    }
-    let restarted: ServerProbe | undefined;
-    if (plan.kind === "restart") restarted = await this.restart(peers, files, address);
-    else if (plan.kind === "await-turn") {
-      peers.setLocalUnitData(PEER_UNIT_SCHEMA, {
-        "restart-request": `configuration changed (${files.hash})`,
-      });
-      this.pass.report(waiting(plan.reason));
-    } else this.recordRunning(peers, files);
-    this.settled = settledEnsemble(current, this.model.isLeader);
-    this.reportServing(
-      restarted ? { ...current, probes: new Map(current.probes).set(this.self, restarted) } : current,
-      true,
-    );
-  }
-
-  /** A joiner in the middle of its sync looks stranded for a moment: whether it serves within `ms`. */
-  private async servesWithin(address: string, ms: number): Promise<boolean> {
-    const probe = await waitUntilServing(this.ports, address, ms, {
-      stillRunning: () => this.host.serviceActive(),
-    });
-    return probe.serving;
-  }
-
   /** The leader's app-bag state after lead() wrote it. */
   private leaderUpdates(peers: Relation): Pick<ClusterSnapshot, "bootstrapUnit" | "restartGranted"> {
     const data = peers.localAppData(PEER_APP_SCHEMA).data;
     return { bootstrapUnit: data["bootstrap-unit"], restartGranted: data["restart-granted"] };
-  }
-
-  private async start(
-    peers: Relation,
-    snapshot: ClusterSnapshot,
-    files: ServerFiles,
-    address: string,
-    plan: StartPlan,
-  ): Promise<void> {
-    if (plan.kind === "wait") {
-      this.pass.report(waiting(plan.reason));
-      return;
-    }
-    if (plan.kind !== "resume") {
-      // A fresh start (or a rejoin after removal): ZooKeeper must read our initial dynamic file.
-      this.host.write(MANAGED_FILES.myid, renderMyid(serverIdOf(this.self)));
-      this.host.write(MANAGED_FILES.initialDynamicConfig, formatServers(plan.servers));
-      const current = this.host.read(ZOO_CFG_PATH);
-      const rewritten = (current ?? files.zooCfg).replace(
-        /^dynamicConfigFile=.*$/m,
-        `dynamicConfigFile=${INITIAL_DYNAMIC_CONFIG_PATH}`,
-      );
-      this.host.write(MANAGED_FILES.zooCfg, rewritten);
-    }
-    this.log.info({ plan: plan.kind }, "starting ZooKeeper");
-    this.host.startService();
-    this.recordRunning(peers, files);
-    this.hook.tools.openPort(`${PORTS.client}/tcp`);
-    const id = serverIdOf(this.self);
-    const probe = await waitUntilServing(this.ports, address, SERVE_TIMEOUT_MS, {
-      stillRunning: () => this.host.serviceActive(),
-      // A joiner that learned a newer membership without itself will never serve (planRunning).
-      stranded: () =>
-        plan.kind === "join" && runningMembership(this.host)?.servers.every((s) => s.id !== id) === true,
-      strandedForMs: STRANDED_CONFIRM_MS,
-    });
-    // `joined-from` changes with every (re)join: it wakes the leader to add this unit.
-    peers.setLocalUnitData(PEER_UNIT_SCHEMA, {
-      started: true,
-      ...(plan.kind === "join" ? { "joined-from": snapshot.committed!.version.toString(16) } : {}),
-    });
-    if (!probe.serving) {
-      this.pass.reportTransient("ZooKeeper started but is not serving yet");
-      return;
-    }
-    const version = this.state.packageVersion;
-    if (version) this.hook.tools.applicationVersionSet(version.replace(/[-+~].*$/, ""));
-    this.reportServing(
-      { ...snapshot, probes: new Map(snapshot.probes).set(this.self, probe) },
-      true,
-      plan.kind === "join",
-    );
-  }
-
-  /** Its rolling-restart turn: restart, verify it serves again, record what it runs. */
-  private async restart(peers: Relation, files: ServerFiles, address: string): Promise<ServerProbe> {
-    peers.setLocalUnitData(PEER_UNIT_SCHEMA, { "restart-request": `configuration changed (${files.hash})` });
-    this.log.info("rolling restart: restarting ZooKeeper");
-    this.host.restartService();
-    const probe = await waitUntilServing(this.ports, address, SERVE_TIMEOUT_MS, {
-      stillRunning: () => this.host.serviceActive(),
-    });
-    if (!probe.serving) {
-      this.pass.reportTransient("restarted; waiting for ZooKeeper to serve again");
-      return probe;
-    }
-    this.recordRunning(peers, files);
-    // Nobody else wakes the leader for the next turn: the next pass hands it out.
-    if (this.model.isLeader) this.pass.progressed = true;
-    return probe;
-  }
-
-  private reportServing(snapshot: ClusterSnapshot, running: boolean, justJoined = false): void {
-    const { status, transient } = servingStatus(snapshot, this.self, { running, justJoined });
-    if (transient) this.pass.reportTransient(status.message);
-    else this.pass.report(status);
   }
 }
