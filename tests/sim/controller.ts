@@ -25,10 +25,10 @@ import {
   type Model,
   newModel,
   now,
-  type Relation,
   remoteAppOf,
   type Unit,
 } from "./model";
+import { addRelation, applyConfig, createStorage, markRelationDying } from "./model-changes";
 import { nextRetryDelay, retriedOp } from "./retry";
 import { secretClock } from "./secret-timers";
 import { ServiceManager } from "./services";
@@ -327,7 +327,7 @@ export class Controller {
     // The first unit agent of a new application claims the lease before it runs any hook, so the
     // leader's first leadership hook is leader-elected and the others' leader-settings-changed.
     if (!app.leader && !this.pendingElections.has(appName)) this.elect(appName, names[0]);
-    const storage = created.map((unit) => this.createStorage(unit, app));
+    const storage = created.map((unit) => createStorage(this.model, unit, app));
     await Promise.all(created.map((unit, index) => this.provision(unit, app, storage[index]!)));
     this.kick();
     return names;
@@ -337,25 +337,6 @@ export class Controller {
    * Creates the storage instances a new unit's charm declares. Juju numbers them model-wide when
    * the unit is added (state AddUnit), so `deploy -n 3` gives app/0 `<name>/0`, app/1 `<name>/1`…
    */
-  private createStorage(unit: Unit, app: Application): string[] {
-    const ids: string[] = [];
-    for (const [name, decl] of Object.entries(app.charm.meta.storage)) {
-      if (decl.type !== "filesystem" || !decl.location) continue;
-      const index = this.model.nextStorageIndex[name] ?? 0;
-      this.model.nextStorageIndex[name] = index + 1;
-      const id = `${name}/${index}`;
-      this.model.storage[id] = {
-        id,
-        name,
-        kind: "filesystem",
-        location: decl.location,
-        hostDir: join(this.model.machines[unit.machine]!.dir, "storage", `${name}-${index}`),
-        unit: unit.name,
-      };
-      ids.push(id);
-    }
-    return ids;
-  }
 
   private async provision(unit: Unit, app: Application, storageIds: readonly string[]): Promise<void> {
     const machineRecord = this.model.machines[unit.machine]!;
@@ -427,80 +408,14 @@ export class Controller {
 
   /** `juju integrate a[:endpoint] b[:endpoint]`; returns the relation id. */
   integrate(first: string, second: string): number {
-    const [appA, endpointA] = first.split(":") as [string, string | undefined];
-    const [appB, endpointB] = second.split(":") as [string, string | undefined];
-    const a = this.application(appA);
-    const b = this.application(appB);
-    const candidates: { provider: [string, string]; requirer: [string, string]; iface: string }[] = [];
-    const consider = (
-      prov: Application,
-      provEp: string | undefined,
-      req: Application,
-      reqEp: string | undefined,
-    ) => {
-      for (const [pName, pDecl] of Object.entries(prov.charm.meta.provides)) {
-        if (provEp && provEp !== pName) continue;
-        for (const [rName, rDecl] of Object.entries(req.charm.meta.requires)) {
-          if (reqEp && reqEp !== rName) continue;
-          if (pDecl.interface === rDecl.interface) {
-            candidates.push({
-              provider: [prov.name, pName],
-              requirer: [req.name, rName],
-              iface: pDecl.interface,
-            });
-          }
-        }
-      }
-    };
-    consider(a, endpointA, b, endpointB);
-    consider(b, endpointB, a, endpointA);
-    if (candidates.length === 0) throw new Error(`no relations found`);
-    if (candidates.length > 1) {
-      throw new Error(
-        `ambiguous relation: "${first} ${second}" could refer to ${candidates.map((c) => `"${c.provider.join(":")} ${c.requirer.join(":")}"`).join("; ")}`,
-      );
-    }
-    const [chosen] = candidates as [(typeof candidates)[number]];
-    const existing = Object.values(this.model.relations).find(
-      (relation) =>
-        relation.life === "alive" &&
-        relation.endpoints.some((e) => e.app === chosen.provider[0] && e.endpoint === chosen.provider[1]) &&
-        relation.endpoints.some((e) => e.app === chosen.requirer[0] && e.endpoint === chosen.requirer[1]),
-    );
-    if (existing)
-      throw new Error(`relation ${chosen.provider.join(":")} ${chosen.requirer.join(":")} already exists`);
-    const id = this.model.nextRelationId++;
-    this.model.relations[id] = {
-      id,
-      interface: chosen.iface,
-      endpoints: [
-        { app: chosen.provider[0], endpoint: chosen.provider[1], role: "provider" },
-        { app: chosen.requirer[0], endpoint: chosen.requirer[1], role: "requirer" },
-      ],
-      life: "alive",
-      appBags: {
-        [chosen.provider[0]]: { data: {}, version: 0 },
-        [chosen.requirer[0]]: { data: {}, version: 0 },
-      },
-      unitBags: {},
-      scope: [],
-    };
+    const id = addRelation(this.model, first, second);
     this.kick();
     return id;
   }
 
   /** `juju remove-relation a b`: every unit departs and breaks, then the relation goes. */
   removeRelation(first: string, second: string): void {
-    const matches = (spec: string, relation: Relation) => {
-      const [app, endpoint] = spec.split(":");
-      return relation.endpoints.some((e) => e.app === app && (!endpoint || e.endpoint === endpoint));
-    };
-    const relation = Object.values(this.model.relations).find(
-      (candidate) =>
-        candidate.endpoints.length === 2 && matches(first, candidate) && matches(second, candidate),
-    );
-    if (!relation) throw new Error(`relation "${first} ${second}" not found`);
-    relation.life = "dying";
+    markRelationDying(this.model, first, second);
     this.kick();
   }
 
@@ -511,15 +426,7 @@ export class Controller {
 
   /** `juju config <app> k=v …` (strings converted to the option types); `reset` restores defaults. */
   setConfig(appName: string, values: Readonly<Record<string, string>>, reset: readonly string[] = []): void {
-    const app = this.application(appName);
-    const converted: Record<string, unknown> = {};
-    for (const [key, raw] of Object.entries(values)) converted[key] = convertConfigValue(app.charm, key, raw);
-    for (const key of reset) {
-      if (!app.charm.config[key]) throw new Error(`unknown option "${key}"`);
-      delete app.config[key];
-    }
-    Object.assign(app.config, converted);
-    app.configVersion += 1;
+    applyConfig(this.application(appName), values, reset);
     this.kick();
   }
 
