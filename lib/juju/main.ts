@@ -38,12 +38,12 @@ export async function runHook(handler: CharmHandler, options: RunOptions = {}): 
   const log = createLogger(sink, env.JUJU_DEBUG ? "trace" : "debug");
   let tools: HookTools | undefined;
   let memory: StatusMemory | undefined;
+  const unitStatus = new StatusCollector();
   try {
     const context = contextFromEnv(env);
     memory = new StatusMemory(context.charmDir);
     tools = new HookTools(options.runner ?? spawnToolRunner({ env }));
     const model = new Model(context, tools);
-    const unitStatus = new StatusCollector();
     const appStatus = new StatusCollector();
     const action = context.action ? new Action(context.action.name, context.action.id, tools) : undefined;
     await handler({
@@ -81,6 +81,14 @@ export async function runHook(handler: CharmHandler, options: RunOptions = {}): 
       "hook failed",
     );
     process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    // Reporting runs also after an error: what the hook found before it failed is the unit's status
+    // (status-set takes effect at once; Juju shows the failed hook beside it and retries it).
+    const found = unitStatus.chosen;
+    try {
+      if (tools && found) tools.statusSet(found.name, found.message);
+    } catch {
+      // Without it the unit still shows the failed hook.
+    }
     // Juju shows a failed hook in the unit's status: the next hook sets the charm's again.
     memory?.forget();
     try {

@@ -193,16 +193,28 @@ export class ClusterManager {
     if (this.hook.context.kind === "update-status" && (await this.stillSettled())) return;
     this.settled = undefined;
     const waitUntil = this.clock.now() + TRANSIENT_WAIT_MS;
-    for (let passes = 0; ; ) {
-      this.pass = new Pass();
-      await this.reconcileOnce();
-      if (this.pass.progressed && this.model.isLeader && passes < MAX_PASSES) {
-        passes += 1;
-        this.log.debug({ pass: passes }, "leader made progress; observing again");
-      } else if (this.pass.transient !== undefined && this.clock.now() < waitUntil) {
-        this.log.debug({ reason: this.pass.transient }, "waiting for the workload; observing again");
-        await this.clock.sleep(TRANSIENT_POLL_MS);
-      } else break;
+    try {
+      for (let passes = 0; ; ) {
+        this.pass = new Pass();
+        await this.reconcileOnce();
+        if (this.pass.progressed && this.model.isLeader && passes < MAX_PASSES) {
+          passes += 1;
+          this.log.debug({ pass: passes }, "leader made progress; observing again");
+        } else if (this.pass.transient !== undefined && this.clock.now() < waitUntil) {
+          this.log.debug({ reason: this.pass.transient }, "waiting for the workload; observing again");
+          await this.clock.sleep(TRANSIENT_POLL_MS);
+        } else break;
+      }
+    } catch (error) {
+      // A refusal no retry will change blocks the unit with its reason and ends the hook cleanly;
+      // anything else is reported too, and the hook fails so that Juju retries it.
+      const failure = classifyFailure("the reconcile", error);
+      this.pass.report(failure.status);
+      if (!failure.permanent) {
+        for (const status of this.pass.statuses) this.hook.report(status);
+        throw error;
+      }
+      this.log.warn({ error: String(error) }, "reconcile refused");
     }
     const { statuses, appStatuses } = this.pass;
     for (const status of statuses) this.hook.report(status);

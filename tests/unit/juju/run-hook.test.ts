@@ -119,6 +119,24 @@ describe("runHook", () => {
     expect(fake.argvs).toEqual([["juju-log", "--log-level", "ERROR", "--", expect.stringContaining("boom")]]);
   });
 
+  it("a handler that fails after reporting a status still sets it (reporting runs also after an error)", async () => {
+    const code = await runHook(
+      (hook) => {
+        hook.report(waiting("reconfig not done yet: NEW_CONFIG_NO_QUORUM"));
+        throw new Error("boom");
+      },
+      { env: env(), runner: fake.runner },
+    );
+    expect(code).toBe(1);
+    expect(fake.argvs[0]).toEqual([
+      "status-set",
+      "--application=False",
+      "waiting",
+      "--",
+      "reconfig not done yet: NEW_CONFIG_NO_QUORUM",
+    ]);
+  });
+
   it("a broken context exits 1 without running the handler", async () => {
     let ran = false;
     const code = await runHook(
