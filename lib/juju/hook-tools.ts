@@ -116,8 +116,8 @@ function flattenResults(results: Readonly<Record<string, unknown>>, prefix = "")
 
 /**
  * How long an `is-leader` answer is trusted (ops' LEASE_RENEWAL_PERIOD, 30 s): Juju's leader lease
- * is longer, so an answer this fresh still holds; a hook that runs longer (a rolling restart, a wait
- * for the workload) asks again before it acts as the leader.
+ * is longer, so an answer this fresh still holds; a hook that runs longer asks again before it acts
+ * as the leader.
  */
 export const LEADERSHIP_TRUST_MS = 30_000;
 

@@ -137,7 +137,7 @@ export function parseServerLine(line: string): ServerSpec {
 /**
  * Parses `/zookeeper/config` (or 4lw `conf` membership, or a dynamic config file when
  * `requireVersion` is false). Lines other than `server.N=` and `version=` (e.g. `group.`/`weight.`
- * of hierarchical quorums, which this charm does not use) are ignored.
+ * of hierarchical quorums) are ignored.
  */
 export function parseEnsembleConfig(
   text: string,

@@ -1,7 +1,7 @@
 /**
  * Four-letter-word probes over plain TCP, each with a deadline. The server writes its reply and
  * closes the connection. Only words in `4lw.commands.whitelist` are answered (notes §3.9: the
- * default is `srvr` alone; this charm enables `srvr,mntr,ruok,conf`).
+ * default is `srvr` alone).
  */
 import { connect } from "node:net";
 import {
