@@ -295,3 +295,32 @@ describe("update-status", () => {
     expect(world.status("zookeeper/2")).toMatchObject({ status: "active" });
   });
 });
+
+describe("every hook kind on a settled ensemble", () => {
+  it.each([
+    ["upgrade-charm", {}],
+    ["leader-settings-changed", {}],
+    ["update-status", {}],
+    ["config-changed", {}],
+    ["data-storage-attached", { storageId: "data/1" }],
+  ] as const)("%s changes nothing and keeps every unit active", async (hook, extra) => {
+    const world = await deployed(3);
+    const before = world.membership();
+    const mark = world.journal.length;
+    for (const unit of world.unitNames) await world.expectOk(world.run(unit, hook, extra));
+    expect(world.membership()).toBe(before);
+    expect(world.journal.slice(mark).filter((entry) => !entry.endsWith("daemon-reload"))).toEqual([]);
+    expectActive(world);
+  });
+
+  it("the password actions answer on the leader and refuse elsewhere", async () => {
+    const world = await deployed(3);
+    const onLeader = await world.runAction("zookeeper/0", "get-super-password");
+    expect(onLeader.status).toBe("completed");
+    expect(String(onLeader.results["super-password"])).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect((await world.runAction("zookeeper/0", "get-sync-password")).status).toBe("completed");
+    const elsewhere = await world.runAction("zookeeper/1", "set-password", { username: "super" });
+    expect(elsewhere.status).toBe("failed");
+    expect(elsewhere.message).toMatch(/leader/);
+  });
+});
