@@ -66,6 +66,8 @@ export interface ControllerOptions {
    * TEST-NET address nothing listens on), as network-get reports many clouds' machines.
    */
   readonly dualStack?: boolean;
+  /** A root filesystem every new machine starts from (machine-image.ts); default: this host's. */
+  readonly machineImage?: string;
 }
 
 /** A hook asked for with runHookNow, waiting for its unit's agent. */
@@ -143,6 +145,7 @@ export class Controller {
   private kicking = false;
 
   private readonly dualStack: boolean;
+  private readonly machineImage: string | undefined;
   /** Units whose agent restarted (restartAgent): their relation-broken has no remote app. */
   private readonly restartedAgents = new Set<string>();
 
@@ -161,6 +164,7 @@ export class Controller {
     if (options.onLog) this.logListeners.add(options.onLog);
     this.measureHooks = options.measureHooks === true;
     this.dualStack = options.dualStack === true;
+    this.machineImage = options.machineImage;
     this.onHookRun = options.onHookRun;
     this.hookRusage = hookRusage;
     this.model = newModel(options.modelName ?? "sim", randomUUID(), JUJU_VERSION);
@@ -346,6 +350,7 @@ export class Controller {
       dir: machineRecord.dir,
       jujuc: this.jujuc,
       hostname: `juju-${this.model.uuid.slice(0, 6)}-${unit.machine}`,
+      image: this.machineImage,
     });
     this.machines.set(unit.machine, machine);
     this.services.set(

@@ -7,7 +7,15 @@
  * Needs root (mount namespaces); the network namespace is shared, each machine has its own 127.x.y.z.
  */
 import { type ChildProcess, execFile, type StdioOptions, spawn } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { HOOK_RUSAGE_PATH, type ProcessUsage, parseUsageReport } from "./hook-meter";
@@ -33,6 +41,12 @@ export interface MachineOptions {
   /** Host path of the jujuc binary, bound over /usr/bin/systemctl. */
   readonly jujuc: string;
   readonly hostname: string;
+  /**
+   * A root filesystem to build the machine on (tests/sim/machine-image.ts): its /etc, /var, /usr, …
+   * replace the host's as the overlays' lower layers, so the machine starts as a fresh install.
+   * Default: this host's own directories.
+   */
+  readonly image?: string;
 }
 
 export interface SpawnOptions {
@@ -91,9 +105,21 @@ export class MachineHost {
     }
     mkdirSync(join(dir, "juju"), { recursive: true });
     mkdirSync(join(dir, "journal"), { recursive: true });
-    const overlays = OVERLAID.map(
+    const lower = (name: string) => (options.image ? join(options.image, name) : `/${name}`);
+    if (options.image) {
+      // The machine resolves names as the host does (a cloud machine gets its resolver from DHCP).
+      copyFileSync("/etc/resolv.conf", join(dir, "upper", "etc", "resolv.conf"));
+      if (!existsSync(join(options.image, "usr", "bin", "systemctl"))) {
+        // Something for the emulator's systemctl to be bound over.
+        mkdirSync(join(dir, "upper", "usr", "bin"), { recursive: true });
+        writeFileSync(join(dir, "upper", "usr", "bin", "systemctl"), "");
+      }
+    }
+    // /var last: an image kept under the host's /var must still be reachable for the other layers.
+    const order = [...OVERLAID.filter((name) => name !== "var"), "var"];
+    const overlays = order.map(
       (name) =>
-        `mount -t overlay overlay -o lowerdir=/${name},upperdir=${shellQuote(join(dir, "upper", name))},workdir=${shellQuote(join(dir, "work", name))} /${name}`,
+        `mount -t overlay overlay -o lowerdir=${shellQuote(lower(name))},upperdir=${shellQuote(join(dir, "upper", name))},workdir=${shellQuote(join(dir, "work", name))} /${name}`,
     );
     const script = [
       "set -e",

@@ -40,7 +40,7 @@ export function packedCharm(): string {
  */
 export async function newModel(
   updateStatusInterval: "60m" | "1m" = "60m",
-  options: Pick<ControllerOptions, "dualStack"> = {},
+  options: Pick<ControllerOptions, "dualStack" | "machineImage"> = {},
 ): Promise<Controller> {
   const controller = await Controller.create({
     ...options,
