@@ -43,7 +43,11 @@ describe("fresh Debian 13 machines", () => {
     await expectHealthyEnsemble(controller);
     const installed = await controller.exec(
       `${APP}/1`,
-      "node --version; dpkg-query -W -f='${Version}' zookeeper; echo; java -version 2>&1 | head -1",
+      // dpkg-query's own format syntax, not a template string.
+      [
+        "node --version; dpkg-query -W -f='$",
+        "{Version}' zookeeper; echo; java -version 2>&1 | head -1",
+      ].join(""),
     );
     const [node, zookeeper, java] = installed.stdout.trim().split("\n");
     expect(node).toMatch(/^v(1[89]|2\d)\./);
