@@ -201,13 +201,14 @@ export class UnitAgentState {
 
       // secret-rotate and secret-expired: the owner (the leader, for an application's secret) when
       // a rotation falls due or a revision has expired (secret-timers.ts has Juju's timing).
+      // The secrets this unit manages: the leader its application's, every unit its own.
+      const owned = Object.values(model.secrets).filter((secret) =>
+        secret.ownerKind === "application"
+          ? isLeader && secret.ownerApp === unit.app
+          : secret.ownerUnit === unit.name,
+      );
       const clock = secretClock(model);
-      for (const secret of Object.values(model.secrets)) {
-        const owner =
-          secret.ownerKind === "application"
-            ? isLeader && secret.ownerApp === unit.app
-            : secret.ownerUnit === unit.name;
-        if (!owner) continue;
+      for (const secret of owned) {
         const latest = secret.revisions.at(-1)?.revision ?? 0;
         if (secret.nextRotate !== undefined && Date.parse(secret.nextRotate) <= clock) {
           return hook(
@@ -240,12 +241,7 @@ export class UnitAgentState {
       // secret-remove: the owner (the leader, for an application's secret) hears of each revision
       // that is not the latest and that no unit tracks any more, consumer or owner, so it can prune
       // it (secret-remove --revision); Juju's obsolete-revision watcher in the secrets domain.
-      for (const secret of Object.values(model.secrets)) {
-        const owner =
-          secret.ownerKind === "application"
-            ? isLeader && secret.ownerApp === unit.app
-            : secret.ownerUnit === unit.name;
-        if (!owner) continue;
+      for (const secret of owned) {
         const latest = secret.revisions.at(-1)?.revision ?? 0;
         const tracked = new Set(
           [

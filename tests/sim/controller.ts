@@ -28,7 +28,7 @@ import {
   remoteAppOf,
   type Unit,
 } from "./model";
-import { addRelation, applyConfig, createStorage, markRelationDying } from "./model-changes";
+import { addRelation, application, applyConfig, createStorage, markRelationDying } from "./model-changes";
 import { nextRetryDelay, retriedOp } from "./retry";
 import { secretClock } from "./secret-timers";
 import { ServiceManager } from "./services";
@@ -759,9 +759,7 @@ export class Controller {
   // --- accessors for tests -----------------------------------------------------------------------
 
   application(name: string): Application {
-    const app = this.model.applications[name];
-    if (!app) throw new Error(`application "${name}" not found`);
-    return app;
+    return application(this.model, name);
   }
 
   unit(name: string): Unit {

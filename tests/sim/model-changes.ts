@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { convertConfigValue } from "./juju-values";
 import type { Application, Model, Relation, Unit } from "./model";
 
-function application(model: Model, name: string): Application {
+/** The application `name`, or Juju's error. */
+export function application(model: Model, name: string): Application {
   const app = model.applications[name];
   if (!app) throw new Error(`application "${name}" not found`);
   return app;
