@@ -337,7 +337,8 @@ export class ClusterManager {
     const probes = await probeAll(this.ensemble, addresses);
     const running = this.host.serviceActive();
     const admin = this.admin(units, probes, credentials);
-    const zkLeader = units.find((unit) => unit.name === zookeeperLeaderOf(probes));
+    const leaderName = zookeeperLeaderOf(probes);
+    const zkLeader = units.find((unit) => unit.name === leaderName);
     let committed: EnsembleConfig | undefined;
     if (zkLeader?.address) committed = await this.ensemble.localMembership(zkLeader.address);
     if (!committed && admin) {

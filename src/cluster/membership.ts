@@ -3,8 +3,7 @@
  * one reconfig, the restart turn) and a departing unit's own removal before its server stops.
  */
 
-import type { Logger } from "../../lib/juju";
-import { maintenance, type Relation } from "../../lib/juju";
+import { type Logger, maintenance, type Relation } from "../../lib/juju";
 import { participants } from "../../lib/zookeeper/ensemble-config";
 import type { Admin, Ports } from "../ports";
 import {
