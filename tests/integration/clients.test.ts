@@ -17,7 +17,12 @@ import {
   liveUnits,
   newModel,
 } from "./support/charm-model";
-import { buildClientCharm, type ClientCredentials, clientCredentials } from "./support/client-charm";
+import {
+  buildClientCharm,
+  type ClientCredentials,
+  clientCredentials,
+  clientSession,
+} from "./support/client-charm";
 
 let controller: Controller;
 let clientCharm: string;
@@ -33,13 +38,6 @@ afterAll(async () => {
 
 function credentialsOf(app: string): Promise<ClientCredentials> {
   return clientCredentials(controller, app);
-}
-
-async function session(credentials: ClientCredentials, hosts = credentials.hosts): Promise<ZooKeeperManager> {
-  return ZooKeeperManager.connect({
-    hosts,
-    auth: { username: credentials.username, password: credentials.password },
-  });
 }
 
 function clientStatus(app: string): string {
@@ -82,7 +80,7 @@ describe("client relations", () => {
       /^(127\.\d+\.\d+\.\d+:2181,){2}127\.\d+\.\d+\.\d+:2181\/beta-data$/,
     );
     const alpha = await credentialsOf("alpha");
-    const zk = await session(alpha);
+    const zk = await clientSession(alpha);
     try {
       await expect(zk.getChildren("/beta-data")).rejects.toBeInstanceOf(NoAuthError);
       await expect(zk.create("/beta-data/intruder", "x")).rejects.toBeInstanceOf(NoAuthError);
@@ -112,7 +110,7 @@ describe("client relations", () => {
     const alpha = await credentialsOf("alpha");
     const newest = liveUnits(controller).at(-1)!;
     expect(jaasUsers(newest.name)).toContain(alpha.username);
-    const zk = await session(alpha, [`${newest.address}:2181`]);
+    const zk = await clientSession(alpha, [`${newest.address}:2181`]);
     try {
       await zk.sync("/");
       expect((await zk.getChildren("/alpha")).length).toBeGreaterThan(0);
@@ -136,7 +134,7 @@ describe("client relations", () => {
     controller.removeRelation("alpha", APP);
     await controller.waitFor({ timeoutMs: 300_000 });
     for (const unit of liveUnits(controller)) expect(jaasUsers(unit.name)).not.toContain(old.username);
-    const zk = await session(old);
+    const zk = await clientSession(old);
     try {
       await expect(zk.getChildren("/alpha")).rejects.toBeInstanceOf(NoAuthError);
     } finally {
@@ -155,7 +153,7 @@ describe("client relations", () => {
     await controller.waitFor({ timeoutMs: 300_000 });
     const renewed = await credentialsOf("alpha");
     expect(renewed.username).not.toBe(old.username);
-    const again = await session(renewed);
+    const again = await clientSession(renewed);
     try {
       expect((await again.getChildren("/alpha")).length).toBeGreaterThan(0);
     } finally {

@@ -7,7 +7,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ZooKeeperManager } from "../../lib/zookeeper";
 import type { Controller } from "../sim/controller";
 import { debianImage } from "../sim/machine-image";
 import {
@@ -18,7 +17,7 @@ import {
   liveUnits,
   newModel,
 } from "./support/charm-model";
-import { buildClientCharm, clientCredentials } from "./support/client-charm";
+import { buildClientCharm, clientCredentials, clientSession } from "./support/client-charm";
 
 let controller: Controller;
 let image: string;
@@ -71,10 +70,7 @@ describe("fresh Debian 13 machines", () => {
     controller.integrate("client", APP);
     await controller.waitFor({ timeoutMs: 300_000 });
     const credentials = await clientCredentials(controller, "client");
-    const zk = await ZooKeeperManager.connect({
-      hosts: credentials.hosts,
-      auth: { username: credentials.username, password: credentials.password },
-    });
+    const zk = await clientSession(credentials);
     try {
       await zk.create(`${credentials.chroot}/hello`, "from a fresh machine");
       expect((await zk.getData(`${credentials.chroot}/hello`)).data.toString()).toBe("from a fresh machine");

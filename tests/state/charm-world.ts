@@ -85,6 +85,23 @@ export class CharmWorld {
     app.leader = `${APP}/0`;
   }
 
+  /** A settled ensemble of `units` units: each installed, every peer joined, relation hooks run out. */
+  static async deployed(units: number, config: Readonly<Record<string, unknown>> = {}): Promise<CharmWorld> {
+    const world = new CharmWorld(units, config);
+    for (const unit of world.unitNames) await world.install(unit);
+    await world.joinAll();
+    await world.settle();
+    return world;
+  }
+
+  /** The unit whose server leads the ensemble, as its srvr says. */
+  async zookeeperLeader(): Promise<string | undefined> {
+    for (const unit of this.unitNames) {
+      if ((await this.zookeeper.probe(this.machine(unit).address)).mode === "leader") return unit;
+    }
+    return undefined;
+  }
+
   get unitNames(): string[] {
     return Object.values(this.model.units)
       .filter((unit) => unit.app === APP && unit.life === "alive")

@@ -1,6 +1,7 @@
 /** The test client charm (tests/charms/zk-client), built into a deployable directory, and what it received. */
 import { execFileSync } from "node:child_process";
 import { expect } from "vitest";
+import { ZooKeeperManager } from "../../../lib/zookeeper";
 import type { Controller } from "../../sim/controller";
 
 export function buildClientCharm(): string {
@@ -26,4 +27,15 @@ export async function clientCredentials(controller: Controller, app: string): Pr
     hosts: results.hosts!.split(","),
     chroot: results.chroot!,
   };
+}
+
+/** A session as a client: its own user, on `hosts` (default: the endpoints it received). */
+export function clientSession(
+  credentials: ClientCredentials,
+  hosts: readonly string[] = credentials.hosts,
+): Promise<ZooKeeperManager> {
+  return ZooKeeperManager.connect({
+    hosts,
+    auth: { username: credentials.username, password: credentials.password },
+  });
 }

@@ -3,17 +3,9 @@ import { describe, expect, it } from "vitest";
 import { digestAcl } from "../../../lib/zookeeper";
 import { CharmWorld } from "../../state/charm-world";
 
-async function deployed(units: number): Promise<CharmWorld> {
-  const world = new CharmWorld(units);
-  for (const unit of world.unitNames) await world.install(unit);
-  await world.joinAll();
-  await world.settle();
-  return world;
-}
-
 describe("a client relation", () => {
   it("gets its chroot with ACLs for its own user, and its connection data once every server runs that user", async () => {
-    const world = await deployed(3);
+    const world = await CharmWorld.deployed(3);
     const relation = await world.relateClient({ database: "/kafka" });
     await world.settle();
     const data = relation.appBags.zookeeper!.data;
@@ -41,7 +33,7 @@ describe("a client relation", () => {
   });
 
   it("removed: its user is revoked and its chroot left to the super user only", async () => {
-    const world = await deployed(3);
+    const world = await CharmWorld.deployed(3);
     const relation = await world.relateClient({ database: "/kafka" });
     await world.settle();
     const { username, password } = relation.appBags.zookeeper!.data;
@@ -66,7 +58,7 @@ describe("a client relation", () => {
 
 describe("a refused client request", () => {
   it("blocks the leader and the application naming the relation and why; nothing is granted", async () => {
-    const world = await deployed(3);
+    const world = await CharmWorld.deployed(3);
     const relation = await world.relateClient({ database: "/zookeeper/mine" });
     await world.settle();
     expect(world.status("zookeeper/0")).toMatchObject({ status: "blocked" });

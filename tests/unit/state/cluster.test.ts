@@ -8,15 +8,6 @@ import { CharmWorld } from "../../state/charm-world";
 
 const voters = (...units: number[]) => units.map((unit) => `zookeeper/${unit}:participant`).join(" ");
 
-/** A settled ensemble of `units` units. */
-async function deployed(units: number, config: Record<string, unknown> = {}): Promise<CharmWorld> {
-  const world = new CharmWorld(units, config);
-  for (const unit of world.unitNames) await world.install(unit);
-  await world.joinAll();
-  await world.settle();
-  return world;
-}
-
 function expectActive(world: CharmWorld): void {
   for (const unit of world.unitNames) expect(world.status(unit), unit).toMatchObject({ status: "active" });
 }
@@ -39,7 +30,7 @@ describe("deploy and scale", () => {
   });
 
   it("scale 3 → 5: both joiners become voters, in unit order", async () => {
-    const world = await deployed(3);
+    const world = await CharmWorld.deployed(3);
     const added = [world.addUnit(), world.addUnit()];
     for (const unit of added) await world.install(unit);
     await world.joinAll();
@@ -49,7 +40,7 @@ describe("deploy and scale", () => {
   });
 
   it("a new unit that becomes leader before it sees any peer neither bootstraps a second ensemble nor removes a member", async () => {
-    const world = await deployed(3);
+    const world = await CharmWorld.deployed(3);
     const newcomer = world.addUnit();
     world.leader = newcomer;
     await world.install(newcomer);
@@ -65,7 +56,7 @@ describe("deploy and scale", () => {
 
 describe("removal", () => {
   it("a follower's unit leaves by reconfig before its server stops; the rest stay active", async () => {
-    const world = await deployed(3);
+    const world = await CharmWorld.deployed(3);
     await world.removeUnit("zookeeper/2");
     expect(world.membership()).toBe(voters(0, 1));
     await world.settle();
@@ -73,7 +64,7 @@ describe("removal", () => {
   });
 
   it("the Juju leader's unit leaves; another unit is elected and carries on", async () => {
-    const world = await deployed(3);
+    const world = await CharmWorld.deployed(3);
     await world.removeUnit("zookeeper/0");
     await world.elect("zookeeper/1");
     await world.settle();
@@ -82,14 +73,8 @@ describe("removal", () => {
   });
 
   it("three at once from five (the ZooKeeper leader's, the Juju leader's and a third unit), teardowns interleaved", async () => {
-    const world = await deployed(5);
-    const zkLeader = (
-      await Promise.all(
-        world.unitNames.map(
-          async (unit) => [unit, await world.zookeeper.probe(world.machine(unit).address)] as const,
-        ),
-      )
-    ).find(([, probe]) => probe.mode === "leader")![0];
+    const world = await CharmWorld.deployed(5);
+    const zkLeader = (await world.zookeeperLeader())!;
     const leaving = [...new Set([zkLeader, "zookeeper/0", "zookeeper/3"])];
     if (leaving.length < 3) leaving.push("zookeeper/2");
     for (const unit of leaving) world.model.units[unit]!.life = "dying";
@@ -103,7 +88,7 @@ describe("removal", () => {
   });
 
   it("its own teardown before its peers hear of it: still removed by itself first", async () => {
-    const world = await deployed(3);
+    const world = await CharmWorld.deployed(3);
     await world.removeUnit("zookeeper/1", { peersFirst: false });
     await world.settle();
     expect(world.membership()).toBe(voters(0, 2));
@@ -113,7 +98,7 @@ describe("removal", () => {
 
 describe("hooks that fail after doing their work (Juju retries them)", () => {
   it("a joiner's hooks and the leader's reconfig hook each fail once: the retries converge, nothing doubled", async () => {
-    const world = await deployed(3);
+    const world = await CharmWorld.deployed(3);
     const newcomer = world.addUnit();
     for (const hook of ["install", "config-changed", "start"]) {
       await world.run(newcomer, hook, {}, { failAfter: true });
@@ -137,7 +122,7 @@ describe("hooks that fail after doing their work (Juju retries them)", () => {
 
 describe("config", () => {
   it("an invalid value blocks every unit naming the option and changes nothing; fixing it restores active", async () => {
-    const world = await deployed(3);
+    const world = await CharmWorld.deployed(3);
     world.model.applications.zookeeper!.config["tick-time"] = -5;
     for (const unit of world.unitNames) await world.expectOk(world.run(unit, "config-changed"));
     for (const unit of world.unitNames) {
@@ -153,7 +138,7 @@ describe("config", () => {
   });
 
   it("a valid change restarts every server exactly once, one at a time", async () => {
-    const world = await deployed(3);
+    const world = await CharmWorld.deployed(3);
     world.model.applications.zookeeper!.config["tick-time"] = 3000;
     for (const unit of world.unitNames) await world.expectOk(world.run(unit, "config-changed"));
     await world.settle();
@@ -171,14 +156,8 @@ describe("config", () => {
 
 describe("rolling restarts and rotations", () => {
   it("a config change restarts the ZooKeeper leader's server last", async () => {
-    const world = await deployed(3);
-    const leaderAddress = (
-      await Promise.all(
-        world.unitNames.map(
-          async (unit) => [unit, await world.zookeeper.probe(world.machine(unit).address)] as const,
-        ),
-      )
-    ).find(([, probe]) => probe.mode === "leader")![0];
+    const world = await CharmWorld.deployed(3);
+    const leaderAddress = (await world.zookeeperLeader())!;
     const mark = world.journal.length;
     world.model.applications.zookeeper!.config["tick-time"] = 2500;
     for (const unit of world.unitNames) await world.expectOk(world.run(unit, "config-changed"));
@@ -190,7 +169,7 @@ describe("rolling restarts and rotations", () => {
   });
 
   it("set-password sync: the quorum identity moves to sync2 through three rolling restarts (accept both, switch, drop the old), each electing once", async () => {
-    const world = await deployed(3);
+    const world = await CharmWorld.deployed(3);
     const elections = world.zookeeper.elections;
     const action = await world.runAction("zookeeper/0", "set-password", { username: "sync" });
     expect(action.status).toBe("completed");
@@ -208,7 +187,7 @@ describe("rolling restarts and rotations", () => {
   });
 
   it("set-password super: the charm keeps administering the ensemble with the new password", async () => {
-    const world = await deployed(3);
+    const world = await CharmWorld.deployed(3);
     const before = world.machine("zookeeper/1").read("/etc/zookeeper/charm/zoo.cfg");
     expect((await world.runAction("zookeeper/0", "set-password", { username: "super" })).status).toBe(
       "completed",
@@ -227,7 +206,7 @@ describe("rolling restarts and rotations", () => {
 
 describe("stranded joiners (issue 9)", () => {
   it("a joiner whose starting membership went stale before it was added rejoins from the fresh one", async () => {
-    const world = await deployed(3);
+    const world = await CharmWorld.deployed(3);
     const [first, second] = [world.addUnit(), world.addUnit()];
     await world.install(first);
     await world.install(second);
@@ -241,7 +220,7 @@ describe("stranded joiners (issue 9)", () => {
 
 describe("failures ZooKeeper reports", () => {
   it("a refused admin user blocks the leader with the reason instead of waiting, and clears once accepted", async () => {
-    const world = await deployed(3);
+    const world = await CharmWorld.deployed(3);
     const zooCfg = world.machine("zookeeper/0").read("/etc/zookeeper/charm/zoo.cfg") ?? "";
     const digest = /^DigestAuthenticationProvider\.superDigest=(.*)$/m.exec(zooCfg)![1]!;
     world.zookeeper.changeSuperDigest("super:c29tZXRoaW5nIGVsc2UgZW50aXJlbHk=");
@@ -261,7 +240,7 @@ describe("failures ZooKeeper reports", () => {
 
 describe("hook-tool calls", () => {
   it("a hook that changes nothing asks only what the reconcile needs and sets no status again", async () => {
-    const world = await deployed(3);
+    const world = await CharmWorld.deployed(3);
     // relation-ids (the peer relation's id is known), status-set (the status is unchanged) are gone.
     const leader = await world.expectOk(world.peerHook("zookeeper/0", "changed", "zookeeper/1"));
     const follower = await world.expectOk(world.peerHook("zookeeper/1", "changed", "zookeeper/0"));
@@ -277,7 +256,7 @@ describe("hook-tool calls", () => {
 
 describe("update-status", () => {
   it("on a settled ensemble asks Juju almost nothing and keeps the status", async () => {
-    const world = await deployed(3);
+    const world = await CharmWorld.deployed(3);
     for (const unit of world.unitNames) {
       const run = await world.expectOk(world.run(unit, "update-status"));
       expect(run.tools.length, `${unit}: ${run.tools.join(", ")}`).toBeLessThanOrEqual(2);
@@ -286,7 +265,7 @@ describe("update-status", () => {
   });
 
   it("notices a crashed server and starts it again, as the member it was", async () => {
-    const world = await deployed(3);
+    const world = await CharmWorld.deployed(3);
     world.machine("zookeeper/2").crash();
     await world.expectOk(world.run("zookeeper/2", "update-status"));
     expect(world.machine("zookeeper/2").serviceActive()).toBe(true);
@@ -304,7 +283,7 @@ describe("every hook kind on a settled ensemble", () => {
     ["config-changed", {}],
     ["data-storage-attached", { storageId: "data/1" }],
   ] as const)("%s changes nothing and keeps every unit active", async (hook, extra) => {
-    const world = await deployed(3);
+    const world = await CharmWorld.deployed(3);
     const before = world.membership();
     const mark = world.journal.length;
     for (const unit of world.unitNames) await world.expectOk(world.run(unit, hook, extra));
@@ -314,7 +293,7 @@ describe("every hook kind on a settled ensemble", () => {
   });
 
   it("the password actions answer on the leader and refuse elsewhere", async () => {
-    const world = await deployed(3);
+    const world = await CharmWorld.deployed(3);
     const onLeader = await world.runAction("zookeeper/0", "get-super-password");
     expect(onLeader.status).toBe("completed");
     expect(String(onLeader.results["super-password"])).toMatch(/^[A-Za-z0-9]{32}$/);
