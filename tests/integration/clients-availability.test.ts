@@ -7,7 +7,7 @@
  * successful write is printed (a figure, not an assertion: these machines are noisy).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isOutcomeUnknown, ZooKeeperManager } from "../../lib/zookeeper";
+import { ZooKeeperManager } from "../../lib/zookeeper";
 import type { Controller } from "../sim/controller";
 import {
   APP,
@@ -20,6 +20,7 @@ import {
   superPassword,
 } from "./support/charm-model";
 import { buildClientCharm } from "./support/client-charm";
+import { keepWriting, lostWrites, type Writer, type WriterResult } from "./support/writer";
 
 let controller: Controller;
 
@@ -36,70 +37,25 @@ afterAll(async () => {
   await destroyModel(controller);
 });
 
-interface WriterResult {
-  acknowledged: string[];
-  failed: number;
-  longestGapMs: number;
-}
+const OWNER_ONLY = [{ scheme: "auth", id: "", perms: "cdrwa" }] as const;
 
 /** Writes sequential znodes under `<chroot>/<tag>` as the client until stopped. */
-async function startWriter(tag: string): Promise<{ stop: () => Promise<WriterResult> }> {
+async function startWriter(tag: string): Promise<Writer> {
   const record = await controller.runAction("alpha/0", "credentials");
   const { username, password, hosts, chroot } = record.results as Record<string, string>;
-  const connect = () =>
-    ZooKeeperManager.connect({
-      hosts: hosts!.split(","),
-      auth: { username: username!, password: password! },
-      requestTimeoutMs: 4_000,
-    });
-  let zk = await connect();
-  await zk.ensurePath(`${chroot}/${tag}`, { acl: [{ scheme: "auth", id: "", perms: "cdrwa" }] });
-  let running = true;
-  const result: WriterResult = { acknowledged: [], failed: 0, longestGapMs: 0 };
-  let lastSuccess = Date.now();
-  const loop = (async () => {
-    while (running) {
-      try {
-        const path = await zk.create(`${chroot}/${tag}/w-`, "x", {
-          mode: "persistent-sequential",
-          acl: [{ scheme: "auth", id: "", perms: "cdrwa" }],
-        });
-        result.acknowledged.push(path);
-        result.longestGapMs = Math.max(result.longestGapMs, Date.now() - lastSuccess);
-        lastSuccess = Date.now();
-      } catch (error) {
-        result.failed += 1;
-        if (!isOutcomeUnknown(error) && !zk.isConnected) {
-          await zk.close();
-          zk = await connect().catch(() => zk);
-        }
-      }
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    result.longestGapMs = Math.max(result.longestGapMs, Date.now() - lastSuccess);
-    await zk.close();
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      await loop;
-      return result;
-    },
-  };
+  return keepWriting({
+    hosts: hosts!.split(","),
+    auth: { username: username!, password: password! },
+    path: `${chroot}/${tag}`,
+    acl: [...OWNER_ONLY],
+  });
 }
 
 /** Every acknowledged znode exists, and the sequence numbers have no gap. */
 async function expectNoLostWrite(tag: string, result: WriterResult): Promise<void> {
-  const chroot = "/alpha";
   const admin = await adminSession(controller);
   try {
-    await admin.sync("/");
-    const children = (await admin.getChildren(`${chroot}/${tag}`)).sort();
-    const present = new Set(children.map((child) => `${chroot}/${tag}/${child}`));
-    const lost = result.acknowledged.filter((path) => !present.has(path));
-    expect(lost).toEqual([]);
-    const numbers = children.map((child) => Number(child.slice(2)));
-    expect(numbers).toEqual(numbers.map((_, index) => numbers[0]! + index));
+    expect(await lostWrites(admin, `/alpha/${tag}`, result)).toEqual({ lost: [], sequenceGaps: 0 });
   } finally {
     await admin.close();
   }

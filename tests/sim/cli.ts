@@ -4,12 +4,12 @@
  * `destroy-model`; each CLI call sends its argv to it over a unix socket and prints what comes back.
  */
 import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createConnection, createServer, type Socket } from "node:net";
 import { join, resolve } from "node:path";
 import { executeCommand, USAGE } from "./commands";
 import { Controller } from "./controller";
+import { debianImage } from "./machine-image";
 
 interface Message {
   out?: string;
@@ -17,19 +17,22 @@ interface Message {
   exit?: number;
 }
 
+/** A socket file, not an abstract socket: a controller may run in a network namespace of its own. */
 function socketFor(modelDir: string): string {
-  return `\0juju-sim-controller/${createHash("sha256").update(modelDir).digest("hex").slice(0, 24)}`;
+  return join(modelDir, "controller.socket");
 }
 
-function modelDirFrom(argv: string[]): { modelDir: string; rest: string[] } {
+function modelDirFrom(argv: string[]): { modelDir: string; networkPerMachine: boolean; rest: string[] } {
   const rest: string[] = [];
   let modelDir = process.env.JUJU_SIM_MODEL_DIR ?? ".sim";
+  let networkPerMachine = false;
   for (let i = 0; i < argv.length; i += 1) {
-    if (argv[i] === "--model-dir") modelDir = argv[++i] ?? modelDir;
+    if (argv[i] === "--network-per-machine") networkPerMachine = true;
+    else if (argv[i] === "--model-dir") modelDir = argv[++i] ?? modelDir;
     else if (argv[i]!.startsWith("--model-dir=")) modelDir = argv[i]!.slice("--model-dir=".length);
     else rest.push(argv[i]!);
   }
-  return { modelDir: resolve(modelDir), rest };
+  return { modelDir: resolve(modelDir), networkPerMachine, rest };
 }
 
 async function connect(modelDir: string): Promise<Socket | undefined> {
@@ -40,10 +43,28 @@ async function connect(modelDir: string): Promise<Socket | undefined> {
   });
 }
 
-async function startController(modelDir: string): Promise<Socket> {
+/**
+ * Starts the model's controller in the background; with networks per machine it runs in a network
+ * namespace of its own (holding the model's bridge), as scripts/in-netns.sh does for the tests.
+ */
+async function startController(modelDir: string, networkPerMachine: boolean): Promise<Socket> {
   mkdirSync(modelDir, { recursive: true });
   const log = openSync(join(modelDir, "controller.log"), "a");
-  const child = spawn(process.execPath, [process.argv[1]!, "__controller", "--model-dir", modelDir], {
+  const controllerArgv = [process.execPath, process.argv[1]!, "__controller", "--model-dir", modelDir];
+  const argv = networkPerMachine
+    ? [
+        "unshare",
+        "--net",
+        "--",
+        "sh",
+        "-c",
+        'ip link set lo up && exec "$@"',
+        "controller",
+        ...controllerArgv,
+        "--network-per-machine",
+      ]
+    : controllerArgv;
+  const child = spawn(argv[0]!, argv.slice(1), {
     detached: true,
     stdio: ["ignore", log, log],
     env: process.env,
@@ -61,8 +82,8 @@ async function startController(modelDir: string): Promise<Socket> {
   throw new Error(`the controller did not start:\n${tail}`);
 }
 
-async function runController(modelDir: string): Promise<void> {
-  const controller = await Controller.create({ modelDir });
+async function runController(modelDir: string, networkPerMachine: boolean): Promise<void> {
+  const controller = await Controller.create({ modelDir, networkPerMachine });
   writeFileSync(
     join(modelDir, "controller.json"),
     `${JSON.stringify({ pid: process.pid, model: controller.model.uuid })}\n`,
@@ -104,6 +125,7 @@ async function runController(modelDir: string): Promise<void> {
       })();
     });
   });
+  rmSync(socketFor(modelDir), { force: true });
   server.listen(socketFor(modelDir));
   const shutdown = async () => {
     await controller.destroy();
@@ -114,13 +136,17 @@ async function runController(modelDir: string): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { modelDir, rest } = modelDirFrom(argv);
+  const { modelDir, networkPerMachine, rest } = modelDirFrom(argv);
   if (rest[0] === "__controller") {
-    await runController(modelDir);
+    await runController(modelDir, networkPerMachine);
     return -1;
   }
   if (rest.length === 0 || rest[0] === "help" || rest[0] === "--help") {
     process.stdout.write(USAGE);
+    return 0;
+  }
+  if (rest[0] === "image") {
+    process.stdout.write(`${debianImage()}\n`);
     return 0;
   }
   let socket = await connect(modelDir);
@@ -134,7 +160,7 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`ERROR no model in ${modelDir}: deploy a charm first\n`);
       return 1;
     }
-    socket = await startController(modelDir);
+    socket = await startController(modelDir, networkPerMachine);
   }
   const connection = socket;
   return new Promise((resolveExit) => {

@@ -2,6 +2,7 @@
  * The `juju`-shaped verbs of the emulator CLI, executed against a Controller. Output and exit codes
  * follow juju's where the emulator covers the same ground.
  */
+import { spawn } from "node:child_process";
 import { isAbsolute, join } from "node:path";
 import { parse as parseYaml, stringify } from "yaml";
 import type { Controller } from "./controller";
@@ -26,10 +27,35 @@ export const USAGE = `Usage: npm run --silent sim -- <verb> [arguments]   (model
   exec --unit <unit> [--timeout 5m] -- <command …>
   status [--format=tabular|yaml|json]   wait-for [--timeout SECONDS]   resolved <unit>
   debug-log [--include <unit>] [--replay] [--no-tail] [--lines N]
+  reboot <unit> …                  reboots the units' machines at once
   destroy-model
+
+  With machines on networks of their own (deploy with --network-per-machine):
+  cut <unit> | heal <unit>         takes the unit's link down / up (its agent is lost meanwhile)
+  partition <unit,unit…> <unit,…> …  sides that cannot reach each other; partition --heal ends it
+  on-network -- <command …>        runs a command where every unit is reachable (e.g. zkCli.sh)
 `;
 
 class UsageError extends Error {}
+
+/**
+ * Runs a shell command in the controller's own process context — its network namespace, where the
+ * model's bridge is — streaming its output; with networks per machine the units are reachable
+ * only from there.
+ */
+function onModelNetwork(command: string, io: CommandIO): Promise<number> {
+  return new Promise((resolveRun) => {
+    const child = spawn("sh", ["-c", command], { cwd: io.cwd, stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.on("data", (chunk: Buffer) => io.out(chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => io.err(chunk.toString()));
+    void io.closed.then(() => child.kill("SIGTERM"));
+    child.on("error", (error) => {
+      io.err(`ERROR ${error.message}\n`);
+      resolveRun(1);
+    });
+    child.on("close", (code) => resolveRun(code ?? 1));
+  });
+}
 
 /** JSON.stringify, with bigint values (int64 config) written as the integers they are. */
 function jsonWithInt64(value: unknown): string {
@@ -311,6 +337,35 @@ export async function executeCommand(
         await io.closed;
         stop();
         return 0;
+      }
+      case "reboot": {
+        const units = parseArgs(args, []).positional;
+        if (units.length === 0) throw new UsageError("reboot <unit> …");
+        await controller.reboot(units);
+        io.err(units.map((unit) => `${unit}: machine ${controller.unit(unit).machine} rebooted\n`).join(""));
+        return 0;
+      }
+      case "cut":
+      case "heal": {
+        const [unit] = parseArgs(args, []).positional;
+        if (!unit) throw new UsageError(`${verb} <unit>`);
+        if (verb === "cut") controller.cutNetwork(unit);
+        else controller.healNetwork(unit);
+        io.err(`${unit}: link ${verb === "cut" ? "down" : "up"}\n`);
+        return 0;
+      }
+      case "partition": {
+        const parsed = parseArgs(args, [], ["--heal"]);
+        if (parsed.options.has("--heal")) controller.partition([]);
+        else if (parsed.positional.length < 2)
+          throw new UsageError("partition <unit,unit…> <unit,…> … | --heal");
+        else controller.partition(parsed.positional.map((side) => side.split(",").filter(Boolean)));
+        return 0;
+      }
+      case "on-network": {
+        const command = args[0] === "--" ? args.slice(1) : args;
+        if (command.length === 0) throw new UsageError("on-network -- <command …>");
+        return await onModelNetwork(command.join(" "), io);
       }
       case undefined:
       case "help":

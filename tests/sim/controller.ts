@@ -15,7 +15,7 @@ import { HookContext, type HookDescriptor, type UnitView } from "./hook-context"
 import { DEFAULT_PATH, hookEnvironment, JUJU_VERSION } from "./hook-env";
 import { buildHookRusage, type HookRunRecord, type ProcessUsage } from "./hook-meter";
 import { convertConfigValue, parseDuration, validateActionParams } from "./juju-values";
-import { type ExecResult, MachineHost } from "./machine";
+import { AGENT_SOCKET, type ExecResult, MachineHost } from "./machine";
 import {
   type ActionRecord,
   type Application,
@@ -29,6 +29,7 @@ import {
   type Unit,
 } from "./model";
 import { addRelation, application, applyConfig, createStorage, markRelationDying } from "./model-changes";
+import { ModelNetwork } from "./network";
 import { nextRetryDelay, retriedOp } from "./retry";
 import { secretClock } from "./secret-timers";
 import { ServiceManager } from "./services";
@@ -68,11 +69,20 @@ export interface ControllerOptions {
   readonly dualStack?: boolean;
   /** A root filesystem every new machine starts from (machine-image.ts); default: this host's. */
   readonly machineImage?: string;
+  /**
+   * Each machine gets a network namespace of its own, its eth0 on a bridge of the model with a
+   * 10.x.y.z address (network.ts), so a unit's network can be cut or partitioned. The emulator must
+   * itself run in a network namespace of its own (scripts/in-netns.sh). Default: machines share the
+   * emulator's namespace, each with its own 127.x.y.z.
+   */
+  readonly networkPerMachine?: boolean;
 }
 
 /** A hook asked for with runHookNow, waiting for its unit's agent. */
 interface ForcedHook {
   readonly op: NextHook;
+  /** The implicit start after a reboot: runs even while a failed hook waits for its retry. */
+  readonly evenInError?: boolean;
   readonly resolve: (record: HookRunRecord) => void;
   readonly reject: (error: Error) => void;
 }
@@ -115,6 +125,8 @@ export interface RunHookNowOptions {
   readonly remoteUnit?: string;
   /** The relation, when the endpoint has several; default: the endpoint's only live relation. */
   readonly relationId?: number;
+  /** The implicit start after a reboot: runs before a failed hook's retry. */
+  readonly afterReboot?: boolean;
 }
 
 export class Controller {
@@ -146,6 +158,8 @@ export class Controller {
 
   private readonly dualStack: boolean;
   private readonly machineImage: string | undefined;
+  /** The model's bridge when machines have networks of their own. */
+  readonly network: ModelNetwork | undefined;
   /** Units whose agent restarted (restartAgent): their relation-broken has no remote app. */
   private readonly restartedAgents = new Set<string>();
 
@@ -155,7 +169,9 @@ export class Controller {
     readonly socketAddress: string,
     private readonly jujuc: string,
     hookRusage: string | undefined,
+    network: ModelNetwork | undefined,
   ) {
+    this.network = network;
     this.modelDir = resolve(options.modelDir ?? ".sim");
     this.subnet = options.subnet ?? `127.${randomInt(2, 250)}.${randomInt(0, 256)}`;
     this.leaseExpiryMs = options.leaseExpiryMs ?? 5_000;
@@ -176,12 +192,18 @@ export class Controller {
       throw new Error("the Juju emulator needs root (it gives each unit its own mount namespace)");
     const modelDir = resolve(options.modelDir ?? ".sim");
     mkdirSync(modelDir, { recursive: true });
-    const socketAddress = `@juju-sim/${randomBytes(8).toString("hex")}/agent.socket`;
+    if (options.networkPerMachine && options.dualStack)
+      throw new Error("networkPerMachine and dualStack cannot be combined");
+    const network = options.networkPerMachine ? ModelNetwork.create() : undefined;
+    // Abstract sockets (Juju's) are scoped to a network namespace: machines with networks of their
+    // own reach the server through a socket file bound into each of them.
+    const socketAddress = network ? AGENT_SOCKET : `@juju-sim/${randomBytes(8).toString("hex")}/agent.socket`;
+    const listenAddress = network ? join(modelDir, "agent.socket") : socketAddress;
     const jujuc = buildJujuc(join(modelDir, "bin"), socketAddress);
     const hookRusage = options.measureHooks ? buildHookRusage(join(modelDir, "bin")) : undefined;
     let controller: Controller | undefined;
-    const tools = await ToolServer.listen(socketAddress, (request) => controller!.handleTool(request));
-    controller = new Controller(options, tools, socketAddress, jujuc, hookRusage);
+    const tools = await ToolServer.listen(listenAddress, (request) => controller!.handleTool(request));
+    controller = new Controller(options, tools, socketAddress, jujuc, hookRusage, network);
     return controller;
   }
 
@@ -221,6 +243,8 @@ export class Controller {
         stderr: `ERROR bad request: no hook context ${JSON.stringify(request.contextId)}\n`,
       };
     }
+    if (this.model.units[context.unitName]?.agentLost && request.tool !== "juju-log")
+      return { code: 1, stdout: "", stderr: "ERROR connection is shut down\n" };
     const logged = this.model.logs.length;
     const output = context.run(request.tool, request.args, ioFor(request));
     const app = this.model.units[context.unitName]?.app;
@@ -289,7 +313,7 @@ export class Controller {
       const number = app.nextUnitNumber++;
       const name = `${appName}/${number}`;
       const machineId = String(this.model.nextMachineId++);
-      const address = `${this.subnet}.${Number(machineId) + 1}`;
+      const address = this.network?.addressOf(machineId) ?? `${this.subnet}.${Number(machineId) + 1}`;
       const unit: Unit = {
         name,
         app: appName,
@@ -351,7 +375,18 @@ export class Controller {
       jujuc: this.jujuc,
       hostname: `juju-${this.model.uuid.slice(0, 6)}-${unit.machine}`,
       image: this.machineImage,
+      ownNetwork: this.network !== undefined,
+      agentSocket: this.network ? this.tools.address : undefined,
     });
+    if (this.network) {
+      const mac = this.network.plug(unit.machine, machine.holderPid);
+      this.model.machines[unit.machine] = {
+        ...machineRecord,
+        devices: [
+          { interfaceName: "eth0", mac, addresses: [{ value: unit.address, cidr: this.network.cidr }] },
+        ],
+      };
+    }
     this.machines.set(unit.machine, machine);
     this.services.set(
       unit.machine,
@@ -460,6 +495,110 @@ export class Controller {
     this.restartedAgents.add(unitName);
   }
 
+  // --- network faults (networkPerMachine) ----------------------------------------------------------
+
+  private requireNetwork(): ModelNetwork {
+    if (!this.network)
+      throw new Error("network faults need a model whose machines have networks of their own");
+    return this.network;
+  }
+
+  /**
+   * Takes the link of `unitName`'s machine down: nothing reaches it or leaves it, its unit agent
+   * included. As in Juju, the controller then shows the agent lost, the unit runs no hooks, hook
+   * tools that need the controller fail (the running hook's commit with them), and a leader whose
+   * lease cannot be renewed loses it when it expires (leaseExpiryMs), to a unit that still answers.
+   */
+  cutNetwork(unitName: string): void {
+    const unit = this.unit(unitName);
+    this.requireNetwork().cut(unit.machine);
+    this.loseAgent(unit);
+  }
+
+  /** The controller stops hearing from `unit`'s agent; a lease it holds expires unless it is back. */
+  private loseAgent(unit: Unit): void {
+    unit.agentLost = true;
+    this.log(unit.name, "WARNING", "juju.apiserver", `connection to ${unit.name} lost`);
+    const app = this.application(unit.app);
+    if (app.leader === unit.name)
+      this.timer(this.leaseExpiryMs, () => {
+        if (!unit.agentLost || app.leader !== unit.name) return;
+        this.log(unit.name, "INFO", "juju.worker.leadership", `${unit.name} lease for ${app.name} expired`);
+        app.leader = undefined;
+        this.scheduleElection(app.name, 0);
+      });
+  }
+
+  /**
+   * Reboots the machines of `unitNames` at once: every process on them dies (a running hook with
+   * them: it counts as failed and is retried), /tmp and /run start empty, systemd starts the enabled
+   * services, and the unit agent comes back. As Juju's uniter does after a reboot, a unit whose
+   * charm had started runs an implicit `start` hook before anything else (uniter.go: "reboot
+   * detected; triggering implicit start hook to notify charm"). The controller loses each agent
+   * while its machine is down (`downMs`), which may cost a leader its lease.
+   */
+  async reboot(unitNames: readonly string[], downMs = 1_000): Promise<void> {
+    const units = unitNames.map((name) => this.unit(name));
+    for (const unit of units) {
+      this.loseAgent(unit);
+      this.services.get(unit.machine)?.powerOff();
+    }
+    await Promise.all(units.map((unit) => this.machine(unit.name).reset()));
+    for (const unit of units) this.log(unit.name, "INFO", `machine-${unit.machine}`, "machine rebooting");
+    await new Promise((resolveWait) => setTimeout(resolveWait, downMs));
+    await Promise.all(units.map((unit) => this.services.get(unit.machine)?.boot()));
+    for (const unit of units) {
+      unit.agentLost = false;
+      const agent = this.agents.get(unit.name);
+      if (agent?.state.started) {
+        this.log(
+          unit.name,
+          "INFO",
+          "juju.worker.uniter",
+          "reboot detected; triggering implicit start hook to notify charm",
+        );
+        this.runHookNow(unit.name, "start", { afterReboot: true }).catch((error: unknown) =>
+          this.log(unit.name, "ERROR", "juju.worker.uniter", `implicit start hook: ${String(error)}`),
+        );
+      }
+    }
+    this.kick();
+  }
+
+  /** Brings `unitName`'s link back: the agent reconnects and catches up on what it missed. */
+  healNetwork(unitName: string): void {
+    const unit = this.unit(unitName);
+    this.requireNetwork().heal(unit.machine);
+    unit.agentLost = false;
+    this.log(unitName, "INFO", "juju.apiserver", `${unitName} connected`);
+    this.kick();
+  }
+
+  /**
+   * Splits the machines of the given units into sides that cannot reach each other (nftables rules
+   * on each machine drop traffic to and from the other sides' addresses); units not listed keep
+   * reaching everyone. Unit agents keep reaching the controller. `partition([])` heals.
+   */
+  partition(sides: readonly (readonly string[])[]): void {
+    this.requireNetwork();
+    const sideOf = new Map(sides.flatMap((side, index) => side.map((name) => [name, index] as const)));
+    for (const unit of Object.values(this.model.units)) {
+      const machine = this.machines.get(unit.machine);
+      if (!machine) continue;
+      const side = sideOf.get(unit.name);
+      const others = [...sideOf]
+        .filter(([, index]) => side !== undefined && index !== side)
+        .map(([name]) => this.unit(name).address);
+      ModelNetwork.isolateFrom(machine.holderPid, others);
+    }
+    this.log(
+      "",
+      "INFO",
+      "juju-sim.network",
+      sides.length ? `partitioned ${sides.map((side) => side.join(" ")).join(" | ")}` : "partition healed",
+    );
+  }
+
   /**
    * A test failpoint: the next time `hook` runs on `unit` it does all its work and then counts as
    * failed (exit 1), as if it crashed at its very end; its buffered changes are discarded and Juju's
@@ -565,7 +704,7 @@ export class Controller {
       done: () => {},
     };
     return new Promise((resolveRun, rejectRun) => {
-      agent.forced.push({ op, resolve: resolveRun, reject: rejectRun });
+      agent.forced.push({ op, resolve: resolveRun, reject: rejectRun, evenInError: options.afterReboot });
       this.kick();
     });
   }
@@ -807,10 +946,10 @@ export class Controller {
   private async step(name: string, agent: AgentRuntime): Promise<void> {
     if (agent.busy || this.destroyed) return;
     const unit = this.model.units[name];
-    if (!unit) return;
+    if (!unit || unit.agentLost) return;
     const interval = parseDuration(this.model.config["update-status-hook-interval"]);
     // A hook asked for with runHookNow goes first, unless a failed hook waits for its retry.
-    const forced = agent.error ? undefined : agent.forced.shift();
+    const forced = !agent.error || agent.forced[0]?.evenInError ? agent.forced.shift() : undefined;
     if (forced) {
       agent.busy = true;
       try {
@@ -906,6 +1045,15 @@ export class Controller {
           "WARNING",
           "juju.worker.uniter.failpoint",
           `failing hook "${hook.name}" after it ran`,
+        );
+        code = 1;
+      }
+      if (code === 0 && unit.agentLost) {
+        this.log(
+          unit.name,
+          "ERROR",
+          "juju.worker.uniter",
+          `committing hook ${hook.name}: connection is shut down`,
         );
         code = 1;
       }
@@ -1121,7 +1269,7 @@ export class Controller {
     }
   }
 
-  private scheduleElection(appName: string): void {
+  private scheduleElection(appName: string, afterMs = this.leaseExpiryMs): void {
     if (this.pendingElections.has(appName)) return;
     this.pendingElections.set(
       appName,
@@ -1129,12 +1277,12 @@ export class Controller {
         this.pendingElections.delete(appName);
         if (this.destroyed || this.model.applications[appName]?.leader) return;
         const candidates = this.unitsOf(appName).filter(
-          (unit) => unit.life === "alive" && this.agents.has(unit.name),
+          (unit) => unit.life === "alive" && this.agents.has(unit.name) && !unit.agentLost,
         );
         const chosen = candidates[randomInt(0, Math.max(1, candidates.length))];
         if (chosen) this.elect(appName, chosen.name);
         else if (this.unitsOf(appName).length > 0) this.scheduleElection(appName);
-      }, this.leaseExpiryMs),
+      }, afterMs),
     );
   }
 
@@ -1173,6 +1321,7 @@ export class Controller {
     await Promise.all([...this.services.values()].map((services) => services.stopAll()));
     for (const machine of this.machines.values()) machine.destroy();
     this.machines.clear();
+    this.network?.destroy();
     await this.tools.close();
   }
 

@@ -4,7 +4,10 @@
  * directory; /tmp and /run are fresh tmpfs; /var/lib/juju is bound to the controller's agent files;
  * /usr/bin/systemctl is the emulator's service manager client. Processes join it with nsenter, so
  * a charm writes /etc/zookeeper/... and starts services exactly as on a real machine.
- * Needs root (mount namespaces); the network namespace is shared, each machine has its own 127.x.y.z.
+ * Needs root (mount namespaces). By default machines share the emulator's network namespace, each
+ * with its own 127.x.y.z; with `ownNetwork` each has a network namespace of its own (network.ts plugs
+ * its eth0 into the model's bridge) and reaches the hook-tool server through a socket file bound at
+ * /var/lib/juju/agent.socket, since abstract sockets do not cross network namespaces.
  */
 import { type ChildProcess, execFile, type StdioOptions, spawn } from "node:child_process";
 import {
@@ -47,7 +50,14 @@ export interface MachineOptions {
    * Default: this host's own directories.
    */
   readonly image?: string;
+  /** A network namespace of the machine's own (empty until network.ts plugs it in). */
+  readonly ownNetwork?: boolean;
+  /** Host path of the hook-tool server's socket, bound at AGENT_SOCKET inside the machine. */
+  readonly agentSocket?: string;
 }
+
+/** Where a machine with its own network finds the hook-tool server's socket. */
+export const AGENT_SOCKET = "/var/lib/juju/agent.socket";
 
 export interface SpawnOptions {
   readonly env: NodeJS.ProcessEnv;
@@ -82,6 +92,7 @@ export class MachineHost {
     readonly dir: string,
     private readonly holder: ChildProcess,
     readonly mountNamespace: string,
+    readonly ownNetwork: boolean,
   ) {}
 
   /** Host directory that backs /var/lib/juju on this machine. */
@@ -127,8 +138,13 @@ export class MachineHost {
       "mkdir -p /var/lib/juju",
       `mount --bind ${shellQuote(join(dir, "juju"))} /var/lib/juju`,
       `mount --bind ${shellQuote(options.jujuc)} /usr/bin/systemctl`,
+      ...(options.agentSocket
+        ? [`touch ${AGENT_SOCKET}`, `mount --bind ${shellQuote(options.agentSocket)} ${AGENT_SOCKET}`]
+        : []),
       // The machine's own directory stays reachable after /tmp is hidden, for storage attachments.
       `mkdir -p ${MACHINE_DIR} && mount --bind ${shellQuote(dir)} ${MACHINE_DIR}`,
+      // sysfs shows the network namespace of whoever mounted it: the machine's own interfaces.
+      ...(options.ownNetwork ? ["mount -t sysfs sysfs /sys"] : []),
       "mount -t tmpfs -o mode=1777 tmpfs /tmp",
       "mount -t tmpfs -o mode=755 tmpfs /run",
       "mkdir -p /run/lock && chmod 1777 /run/lock",
@@ -137,7 +153,8 @@ export class MachineHost {
       "echo ready",
       "exec sleep infinity",
     ].join("\n");
-    const holder = spawn("unshare", ["--mount", "--uts", "--propagation", "private", "sh", "-c", script], {
+    const namespaces = ["--mount", "--uts", ...(options.ownNetwork ? ["--net"] : [])];
+    const holder = spawn("unshare", [...namespaces, "--propagation", "private", "sh", "-c", script], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stderr = "";
@@ -155,7 +172,14 @@ export class MachineHost {
     });
     holder.removeAllListeners("exit");
     const mountNamespace = readlinkSync(`/proc/${holder.pid}/ns/mnt`);
-    return new MachineHost(options.id, options.address, dir, holder, mountNamespace);
+    return new MachineHost(
+      options.id,
+      options.address,
+      dir,
+      holder,
+      mountNamespace,
+      options.ownNetwork === true,
+    );
   }
 
   /** The host path through which the controller reads or writes `path` as the machine sees it. */
@@ -181,6 +205,7 @@ export class MachineHost {
       String(this.holderPid),
       "-m",
       "-u",
+      ...(this.ownNetwork ? ["-n"] : []),
       "--",
       "env",
       `--chdir=${options.cwd ?? "/"}`,
@@ -314,6 +339,37 @@ export class MachineHost {
         pids.push(Number(entry));
     }
     return pids;
+  }
+
+  /**
+   * Resets the machine as a reboot does: every process in it but the holder (the hardware) is
+   * killed — hooks, services, whatever ran in the background — and it comes back with an empty /tmp
+   * and /run; disks (overlays, storage) and its network keep what they had.
+   */
+  async reset(): Promise<void> {
+    const kill = () => {
+      for (const pid of this.processes()) {
+        if (pid === this.holderPid) continue;
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
+    };
+    kill();
+    for (let waited = 0; this.processes().some((pid) => pid !== this.holderPid); waited += 50) {
+      if (waited > 10_000) throw new Error(`machine ${this.id}: processes survived the reset`);
+      await new Promise((resolveWait) => setTimeout(resolveWait, 50));
+      kill();
+    }
+    await this.sh(
+      [
+        "umount -l /tmp && mount -t tmpfs -o mode=1777 tmpfs /tmp",
+        "umount -l /run && mount -t tmpfs -o mode=755 tmpfs /run",
+        "mkdir -p /run/lock && chmod 1777 /run/lock",
+      ].join(" && "),
+    );
   }
 
   /**

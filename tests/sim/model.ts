@@ -111,6 +111,8 @@ export interface Unit {
   storageRequests?: { name: string; count: number }[];
   /** True once the charm called status-set at least once (Juju shows "unknown" after start otherwise). */
   statusSetByCharm: boolean;
+  /** The controller has lost the unit's agent (its machine's network is cut). */
+  agentLost?: boolean;
 }
 
 export interface RelationEndpoint {
@@ -217,6 +219,8 @@ export interface LogRecord {
 /** A network device as network-get reports it: addresses in the order the device lists them. */
 export interface NetworkDevice {
   readonly interfaceName: string;
+  /** The device's real MAC address, when the machine has a network of its own. */
+  readonly mac?: string;
   readonly addresses: readonly { readonly value: string; readonly cidr: string }[];
 }
 

@@ -562,6 +562,39 @@ export class ServiceManager {
     }
   }
 
+  /**
+   * The machine loses power: no service is restarted when its processes die (the machine kills
+   * them, as a reset does); boot() brings the enabled ones back.
+   */
+  powerOff(): void {
+    this.closed = true;
+    for (const service of this.services.values()) {
+      if (service.restartTimer) clearTimeout(service.restartTimer);
+      service.restartTimer = undefined;
+    }
+  }
+
+  /**
+   * The machine boots: once every old process is gone, systemd starts each service enabled on this
+   * machine (links in its own layer of /etc; the image's own services are not emulated).
+   */
+  async boot(): Promise<void> {
+    await Promise.all([...this.services.values()].map((service) => service.exits));
+    this.services.clear();
+    this.closed = false;
+    const systemDir = join(this.machine.dir, "upper", "etc", "systemd", "system");
+    const wants = existsSync(systemDir)
+      ? readdirSync(systemDir).filter((entry) => entry.endsWith(".wants"))
+      : [];
+    for (const target of wants) {
+      const links = readdirSync(join(systemDir, target), { withFileTypes: true });
+      for (const link of links.filter((entry) => entry.isSymbolicLink())) {
+        this.log(`${link.name}: started at boot (${target.slice(0, -".wants".length)})`);
+        await this.start(link.name);
+      }
+    }
+  }
+
   /** Stops every service (machine teardown). */
   async stopAll(): Promise<void> {
     this.closed = true;

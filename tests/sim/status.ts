@@ -29,17 +29,41 @@ function info(record: StatusRecord, version?: string): StatusInfo {
   return out;
 }
 
-/** What `juju status` shows as a unit's workload: a failed hook overrides the charm's status. */
+/**
+ * What `juju status` shows as a unit's workload: a failed hook overrides the charm's status, and a
+ * lost agent anything but an error or terminated (apiserver status.go processUnitLost).
+ */
 export function displayedWorkload(unit: Unit): StatusRecord {
-  return unit.agentStatus.status === "error"
-    ? { status: "error", message: unit.agentStatus.message, since: unit.agentStatus.since }
-    : unit.workloadStatus;
+  const shown =
+    unit.agentStatus.status === "error"
+      ? { status: "error", message: unit.agentStatus.message, since: unit.agentStatus.since }
+      : unit.workloadStatus;
+  if (unit.agentLost && shown.status !== "error" && shown.status !== "terminated")
+    return {
+      status: "unknown",
+      message: `agent lost, see 'juju show-status-log ${unit.name}'`,
+      since: shown.since,
+    };
+  return shown;
 }
 
 function displayedAgent(unit: Unit): StatusRecord {
+  if (unit.agentLost)
+    return {
+      status: "lost",
+      message: "agent is not communicating with the server",
+      since: unit.agentStatus.since,
+    };
   return unit.agentStatus.status === "error"
     ? { ...unit.agentStatus, status: "idle", message: "" }
     : unit.agentStatus;
+}
+
+/** A machine whose agent the controller lost is `down` (its unit's agent went with it). */
+function machineState(model: Model, machineId: string): "started" | "down" {
+  return Object.values(model.units).some((unit) => unit.machine === machineId && unit.agentLost)
+    ? "down"
+    : "started";
 }
 
 export function formattedStatus(model: Model): Record<string, unknown> {
@@ -47,7 +71,7 @@ export function formattedStatus(model: Model): Record<string, unknown> {
   for (const machine of Object.values(model.machines).sort((a, b) => Number(a.id) - Number(b.id))) {
     machines[machine.id] = {
       "juju-status": {
-        current: "started",
+        current: machineState(model, machine.id),
         since: model.logs[0]?.time ?? new Date().toISOString(),
         version: model.jujuVersion,
       },
@@ -242,7 +266,7 @@ export function tabularStatus(model: Model): string {
           .sort((a, b) => Number(a.id) - Number(b.id))
           .map((machine) => [
             machine.id,
-            "started",
+            machineState(model, machine.id),
             machine.address,
             `juju-${model.uuid.slice(0, 6)}-${machine.id}`,
             "ubuntu@24.04",

@@ -6,7 +6,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { dirname, isAbsolute, join } from "node:path";
 
@@ -109,8 +109,12 @@ export class ToolServer {
     });
   }
 
-  /** Listens on the abstract socket `address` (starting with `@`, as Juju's agent sockets do). */
+  /**
+   * Listens on `address`: an abstract socket (starting with `@`, as Juju's agent sockets are) or a
+   * socket file (replacing a stale one), which close() removes.
+   */
   static async listen(address: string, handler: ToolHandler): Promise<ToolServer> {
+    if (!address.startsWith("@")) rmSync(address, { force: true });
     const tools = new ToolServer(address, handler);
     await new Promise<void>((resolve, reject) => {
       tools.server.once("error", reject);

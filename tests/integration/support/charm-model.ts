@@ -40,7 +40,7 @@ export function packedCharm(): string {
  */
 export async function newModel(
   updateStatusInterval: "60m" | "1m" = "60m",
-  options: Pick<ControllerOptions, "dualStack" | "machineImage"> = {},
+  options: Pick<ControllerOptions, "dualStack" | "machineImage" | "networkPerMachine"> = {},
 ): Promise<Controller> {
   const controller = await Controller.create({
     ...options,
@@ -107,11 +107,24 @@ export interface EnsembleView {
 }
 
 /**
- * Asserts ZooKeeper's own view: /zookeeper/config lists exactly the live units (id, address, as
- * participants); srvr shows exactly one leader and every other member a follower; the leader counts
- * every voter synced; every unit is active.
+ * Asserts ZooKeeper's own view, and that every unit says it is active: see expectWholeEnsemble.
  */
 export async function expectHealthyEnsemble(controller: Controller): Promise<EnsembleView> {
+  const view = await expectWholeEnsemble(controller);
+  for (const unit of controller.unitsOf(APP)) {
+    if (unit.workloadStatus.status !== "active") {
+      throw new Error(`${unit.name} is ${unit.workloadStatus.status}: ${unit.workloadStatus.message}`);
+    }
+  }
+  return view;
+}
+
+/**
+ * Asserts ZooKeeper's own view: /zookeeper/config lists exactly the live units (id, address, as
+ * participants); srvr shows exactly one leader and every other member a follower; the leader counts
+ * every voter synced.
+ */
+export async function expectWholeEnsemble(controller: Controller): Promise<EnsembleView> {
   const units = liveUnits(controller);
   const zk = await adminSession(controller);
   let config: EnsembleConfig;
@@ -140,11 +153,6 @@ export async function expectHealthyEnsemble(controller: Controller): Promise<Ens
   }
   const health = await checkEnsembleHealth(config, { timeoutMs: 3_000 });
   if (!health.votersSynced) throw new Error(`voters not synced: ${health.reasons.join("; ")}`);
-  for (const unit of controller.unitsOf(APP)) {
-    if (unit.workloadStatus.status !== "active") {
-      throw new Error(`${unit.name} is ${unit.workloadStatus.status}: ${unit.workloadStatus.message}`);
-    }
-  }
   return { config, modes };
 }
 

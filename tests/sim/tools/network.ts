@@ -365,7 +365,7 @@ function networkInfo(session: HookSession): NetworkInfo {
   return {
     devices: devices.map((device, index) => ({
       ...device,
-      mac: `00:16:3e:${hex(octets[1])}:${hex(octets[2])}:${hex((octets[3] ?? 0) + index)}`,
+      mac: device.mac ?? `00:16:3e:${hex(octets[1])}:${hex(octets[2])}:${hex((octets[3] ?? 0) + index)}`,
     })),
     address,
     egress: [`${address}/32`],
