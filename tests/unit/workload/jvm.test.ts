@@ -51,6 +51,7 @@ describe("jvmFlags", () => {
     expect(property(flags, "zookeeper.log.dir")).toBe(LOG_DIR);
     expect(property(flags, "zookeeper.superUser")).toBe(SUPER_USER);
     expect(property(flags, "zookeeper.enforceQuota")).toBe("true");
+    expect(property(flags, "zookeeper.fastleader.maxNotificationInterval")).toBe("5000");
     expect(property(flags, "java.net.preferIPv4Stack")).toBe("true");
     expect(flags).toContain("-XX:+ExitOnOutOfMemoryError");
   });
