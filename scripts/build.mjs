@@ -1,21 +1,25 @@
 // Bundles the hook entry point and everything it imports into one file, dist/charm.js, that runs on
 // Node.js 18 and later with nothing from node_modules at run time. With --sim it bundles the Juju
 // emulator's CLI and the demo's ZooKeeper client into build/sim/ instead (development tools), and
-// with --client-charm the test client charm into build/charms/zk-client.
-import { chmodSync, copyFileSync, mkdirSync, rmSync } from "node:fs";
+// with --test-charm NAME a test charm of tests/charms/NAME into build/charms/NAME.
+import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
 
 const quiet = process.argv.includes("--quiet");
+const testCharm = process.argv.includes("--test-charm")
+  ? process.argv[process.argv.indexOf("--test-charm") + 1]
+  : undefined;
 
-if (process.argv.includes("--client-charm")) {
-  // The test client charm (tests/charms/zk-client) as a deployable directory: build/charms/zk-client.
-  const source = "tests/charms/zk-client";
-  const target = "build/charms/zk-client";
+if (testCharm) {
+  // A TypeScript test charm (tests/charms/<name>/charm.ts) as a deployable directory.
+  const source = join("tests/charms", testCharm);
+  const target = join("build/charms", testCharm);
+  if (!existsSync(join(source, "charm.ts"))) throw new Error(`no test charm ${source}/charm.ts`);
   rmSync(target, { recursive: true, force: true });
   mkdirSync(join(target, "dist"), { recursive: true });
   for (const file of ["metadata.yaml", "config.yaml", "actions.yaml"])
-    copyFileSync(join(source, file), join(target, file));
+    if (existsSync(join(source, file))) copyFileSync(join(source, file), join(target, file));
   copyFileSync("dispatch", join(target, "dispatch"));
   chmodSync(join(target, "dispatch"), 0o755);
   await build({

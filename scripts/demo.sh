@@ -70,7 +70,7 @@ node build/sim/zk-client.cjs "$(hosts)" ensemble
 for host in $(hosts | tr ',' ' '); do node build/sim/zk-client.cjs "$host" read /demo/greeting; done
 
 step "A client application relates: it gets its own chroot, user and ACL (credentials as a Juju secret)"
-node scripts/build.mjs --client-charm
+node scripts/build.mjs --test-charm zk-client
 sim deploy build/charms/zk-client myapp --config database=/myapp
 sim integrate myapp zookeeper
 converge

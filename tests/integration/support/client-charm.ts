@@ -5,7 +5,7 @@ import { ZooKeeperManager } from "../../../lib/zookeeper";
 import type { Controller } from "../../sim/controller";
 
 export function buildClientCharm(): string {
-  execFileSync(process.execPath, ["scripts/build.mjs", "--client-charm"], { stdio: "pipe" });
+  execFileSync(process.execPath, ["scripts/build.mjs", "--test-charm", "zk-client"], { stdio: "pipe" });
   return "build/charms/zk-client";
 }
 
