@@ -12,7 +12,11 @@ import {
   readCredentials,
   storeCredentials,
 } from "./cluster/credentials";
+import { loadLocalState } from "./cluster/local-state";
 import { PEER_APP_SCHEMA } from "./cluster/peer-data";
+import type { Ports } from "./ports";
+import { generatePrivateKey, parsePrivateKey } from "./tls/certificate-request";
+import { reconcileUnitTls, replaceUnitKey } from "./tls/tls-requirer";
 import { QUORUM_USERS, SUPER_USER } from "./workload/paths";
 
 const USERS = [SUPER_USER, QUORUM_USERS[0]] as const;
@@ -41,8 +45,11 @@ function credentialsFor(
   return { peers, credentials };
 }
 
-export function runAction(hook: Hook, action: Action): void {
+export function runAction(hook: Hook, action: Action, ports: Ports): void {
   switch (action.name) {
+    case "set-tls-private-key":
+      setTlsPrivateKey(hook, action, ports);
+      return;
     case "get-super-password": {
       const found = credentialsFor(hook, action);
       if (found) action.setResults({ "super-password": found.credentials.super });
@@ -60,6 +67,38 @@ export function runAction(hook: Hook, action: Action): void {
     default:
       action.fail(`unknown action ${action.name}`);
   }
+}
+
+/**
+ * Stores the operator's key (or a new one) in this unit's key secret and asks for a certificate for
+ * it at once; the current certificate serves until the new one arrives.
+ */
+function setTlsPrivateKey(hook: Hook, action: Action, ports: Ports): void {
+  const given = action.params["internal-key"];
+  if (given !== undefined && typeof given !== "string") {
+    action.fail("internal-key must be a string (a PEM private key, or base64 of one)");
+    return;
+  }
+  let key: string;
+  try {
+    key = given ? parsePrivateKey(given) : generatePrivateKey();
+  } catch (error) {
+    action.fail(error instanceof Error ? error.message : String(error));
+    return;
+  }
+  replaceUnitKey(hook, key);
+  const tls = reconcileUnitTls(
+    hook,
+    ports.machine,
+    loadLocalState(ports.machine).address,
+    new Date(ports.clock.now()),
+    key,
+  );
+  action.setResults({
+    message: tls.related
+      ? "key stored; a certificate for it has been requested"
+      : "key stored; it will be used once the certificates relation exists",
+  });
 }
 
 function setPassword(hook: Hook, action: Action): void {

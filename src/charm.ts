@@ -5,11 +5,13 @@
 import type { Hook } from "../lib/juju";
 import { runAction } from "./actions";
 import { ClusterManager } from "./cluster/cluster-manager";
+import { loadLocalState } from "./cluster/local-state";
 import { type Ports, realPorts } from "./ports";
+import { reconcileUnitTls } from "./tls/tls-requirer";
 
 export async function handleEvent(hook: Hook, ports: Ports = realPorts()): Promise<void> {
   if (hook.action) {
-    runAction(hook, hook.action);
+    runAction(hook, hook.action, ports);
     return;
   }
   const { kind, secret } = hook.context;
@@ -21,5 +23,7 @@ export async function handleEvent(hook: Hook, ports: Ports = realPorts()): Promi
     hook.log.info({ revision: secret.revision }, "removed an obsolete secret revision");
     return;
   }
+  // This unit's certificate first: its key, request and files (the cluster reconcile will use them).
+  reconcileUnitTls(hook, ports.machine, loadLocalState(ports.machine).address, new Date(ports.clock.now()));
   await new ClusterManager(hook, ports).reconcile();
 }

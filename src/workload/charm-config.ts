@@ -5,7 +5,7 @@
  * ValidationError (reference-charm §1.1, §7.3 item 13). charmcraft.yaml's `config:` section must
  * equal `declaredOptions(CHARM_CONFIG_SPEC)`; a unit test enforces it.
  */
-import type { ConfigValues, IntOption, StringOption } from "../../lib/juju";
+import type { BooleanOption, ConfigValues, IntOption, StringOption } from "../../lib/juju";
 
 /** The charm's log levels, spelled as the Python charm spells them (case-sensitive). */
 export const LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR"] as const;
@@ -43,6 +43,7 @@ export type CharmConfigSpec = {
   readonly "heap-size-mb": IntOption;
   readonly "client-quota-bytes": IntOption;
   readonly "client-quota-znodes": IntOption;
+  readonly "certificate-include-ip-sans": BooleanOption;
 };
 
 export const CHARM_CONFIG_SPEC: CharmConfigSpec = {
@@ -131,6 +132,14 @@ export const CHARM_CONFIG_SPEC: CharmConfigSpec = {
       "enforced by ZooKeeper; a create past it fails with QuotaExceeded. 0 turns the count quota off. " +
       "Between 0 and 100000000.",
     check: intBetween(0, 100_000_000),
+  },
+  "certificate-include-ip-sans": {
+    type: "boolean",
+    default: true,
+    description:
+      "With the certificates relation, request a certificate whose subject and SANs hold this unit's IP " +
+      "address (as well as its host name). Turn it off only where clients and servers reach each other by " +
+      "DNS name.",
   },
 };
 

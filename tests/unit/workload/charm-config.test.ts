@@ -19,6 +19,7 @@ describe("charm config", () => {
         "heap-size-mb": 1024,
         "client-quota-bytes": 67_108_864,
         "client-quota-znodes": 100_000,
+        "certificate-include-ip-sans": true,
       },
     });
   });
