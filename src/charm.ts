@@ -24,6 +24,11 @@ export async function handleEvent(hook: Hook, ports: Ports = realPorts()): Promi
     return;
   }
   // This unit's certificate first: its key, request and files (the cluster reconcile will use them).
-  reconcileUnitTls(hook, ports.machine, loadLocalState(ports.machine).address, new Date(ports.clock.now()));
-  await new ClusterManager(hook, ports).reconcile();
+  const tls = reconcileUnitTls(
+    hook,
+    ports.machine,
+    loadLocalState(ports.machine).address,
+    new Date(ports.clock.now()),
+  );
+  await new ClusterManager(hook, ports, tls).reconcile();
 }

@@ -40,6 +40,10 @@ const CLIENT_DATA_SCHEMA = {
   database: field.string(),
   chroot: field.string(),
   tls: field.string(),
+  /** The CA chain a TLS client must trust (the interface asks for it; the Python charm never sent it). */
+  "tls-ca": field.string(),
+  /** The ZooKeeper version the ensemble runs (the interface asks for it too). */
+  version: field.string(),
   "secret-user": field.string(),
   "secret-tls": field.string(),
 } as const;
@@ -275,10 +279,14 @@ export async function applyAcls(
   return { granted: next, repaired };
 }
 
-function endpointsOf(config: EnsembleConfig): string[] {
+/** Each voter's client address; with TLS, on the secure port (which the dynamic config cannot name). */
+function endpointsOf(config: EnsembleConfig, secure: boolean): string[] {
   return config.servers
     .filter((server) => server.role === "participant")
-    .map((server) => `${server.clientAddress ?? server.address}:${server.clientPort ?? PORTS.client}`)
+    .map(
+      (server) =>
+        `${server.clientAddress ?? server.address}:${secure ? PORTS.secureClient : (server.clientPort ?? PORTS.client)}`,
+    )
     .sort();
 }
 
@@ -301,10 +309,12 @@ export function publish(
   committed: EnsembleConfig,
   granted: Readonly<Record<string, GrantedClient>>,
   ready: boolean,
+  ensemble: { readonly tlsCa?: string | undefined; readonly version?: string | undefined } = {},
 ): Published {
+  const { tlsCa, version } = ensemble;
   const result: Record<string, GrantedClient> = { ...granted };
   const refusals: { unit: Status; app: Status }[] = [];
-  const endpoints = endpointsOf(committed).join(",");
+  const endpoints = endpointsOf(committed, tlsCa !== undefined).join(",");
   for (const item of view.parsed) {
     const relationId = item.kind === "request" ? item.request.relationId : item.relationId;
     const relation = view.relations.get(relationId);
@@ -332,9 +342,16 @@ export function publish(
       uris: `${endpoints}${request.chroot}`,
       database: request.chroot,
       chroot: request.chroot,
-      tls: "disabled",
+      tls: tlsCa ? "enabled" : "disabled",
+      ...(tlsCa ? { "tls-ca": tlsCa } : {}),
+      ...(version ? { version } : {}),
     };
-    const plain: Record<string, string | null> = { ...values, "secret-user": null, "secret-tls": null };
+    const plain: Record<string, string | null> = {
+      "tls-ca": null,
+      ...values,
+      "secret-user": null,
+      "secret-tls": null,
+    };
     const key = String(relationId);
     const secrets: Record<string, string> = { ...granted[key]?.secrets };
     for (const [group, fields] of Object.entries(SECRET_GROUPS)) {

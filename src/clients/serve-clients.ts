@@ -35,6 +35,10 @@ export interface ServeClientsInput {
   /** Fingerprint of the credentials every server should run. */
   readonly fingerprint: string;
   readonly config: CharmConfig;
+  /** The CA chain clients need, once every server runs TLS; undefined: plaintext endpoints. */
+  readonly tlsCa: string | undefined;
+  /** The ZooKeeper version the servers run (upstream's, without the package's suffix). */
+  readonly version: string | undefined;
 }
 
 export interface ServeClientsOutcome {
@@ -73,7 +77,10 @@ export async function serveClients(input: ServeClientsInput): Promise<ServeClien
     snapshot.units
       .filter((unit) => unit.started && !unit.dying)
       .every((unit) => unit.credentials === input.fingerprint);
-  const published = publish(hook, clients, credentials, snapshot.committed!, next, ready);
+  const published = publish(hook, clients, credentials, snapshot.committed!, next, ready, {
+    tlsCa: input.tlsCa,
+    version: input.version,
+  });
   removeClientSecrets(hook, granted, new Set(Object.keys(published.granted)));
   peers.setLocalAppData(PEER_APP_SCHEMA, {
     clients: Object.keys(published.granted).length > 0 ? published.granted : null,

@@ -3,7 +3,16 @@ import type { EnsembleConfig } from "../../lib/zookeeper";
 import { type ClientView, clientPasswords, readClients } from "../clients/client-provider";
 import { serveClients } from "../clients/serve-clients";
 import type { Admin, Clock, Ensemble, Machine, Ports } from "../ports";
-import { CHARM_CONFIG_SPEC, type CharmConfig, CONF_DIR, MANAGED_FILES, PORTS } from "../workload";
+import { nextTlsPhase } from "../tls/tls-phase";
+import { TLS_PATHS, type TlsView } from "../tls/tls-requirer";
+import {
+  CHARM_CONFIG_SPEC,
+  type CharmConfig,
+  CONF_DIR,
+  MANAGED_FILES,
+  PORTS,
+  type TlsPhase,
+} from "../workload";
 import {
   type ClusterSnapshot,
   chooseUnitAddress,
@@ -34,10 +43,6 @@ import { UnitServer } from "./unit-server";
 export const PEER_ENDPOINT = "cluster";
 /** Written when this unit starts its teardown (see markIfLeaving()). */
 const DEPARTING_MARKER_PATH = `${CONF_DIR}/.charm-departing`;
-/** How long a hook waits for a (re)started server to serve before reporting instead. */
-const _SERVE_TIMEOUT_MS = 90_000;
-/** How long a joiner must stay out of the membership, not serving, to count as stranded. */
-const _STRANDED_CONFIRM_MS = 5_000;
 
 /** What a pass works from before it asks ZooKeeper anything (prepare()). */
 interface Prepared {
@@ -53,6 +58,8 @@ interface Prepared {
   /** The client relations, for the leader. */
   readonly clients: ClientView | undefined;
   readonly files: ServerFiles | undefined;
+  /** Where the move to TLS stands (peer app data, after the leader's decision). */
+  readonly tlsPhase: TlsPhase | undefined;
 }
 
 /** What ZooKeeper said in this pass (observe()). */
@@ -63,6 +70,9 @@ interface Observed {
   /** This unit's service runs. */
   readonly running: boolean;
 }
+
+/** Where a server with TLS finds its key and trust stores. */
+const TLS_STORES = { keyStore: TLS_PATHS.keyStore.path, trustStore: TLS_PATHS.trustStore.path } as const;
 
 /** The highest ZooKeeper server id (myid). */
 const MAX_SERVER_ID = 255;
@@ -89,6 +99,8 @@ export class ClusterManager {
   constructor(
     private readonly hook: Hook,
     private readonly ports: Ports,
+    /** This unit's certificate, as the certificates relation stands (tls-requirer.ts). */
+    private readonly tls: TlsView = { related: false, certificate: undefined },
   ) {
     this.model = hook.model;
     this.log = hook.log;
@@ -174,6 +186,21 @@ export class ClusterManager {
       credentials: credentialsFingerprint(plan.credentials, plan.phase),
     });
     return { credentials: plan.credentials, phase: plan.phase };
+  }
+
+  /** Juju leader: the next step of the move to TLS or back (tls-phase.ts). */
+  private leadTls(
+    peers: Relation,
+    current: TlsPhase | undefined,
+    units: readonly PeerUnit[],
+  ): TlsPhase | undefined {
+    const next = nextTlsPhase(current, this.tls.related, units);
+    if (next !== current) {
+      this.log.info({ from: current ?? "off", to: next ?? "off" }, "TLS: next step");
+      peers.setLocalAppData(PEER_APP_SCHEMA, { tls: next ?? null });
+      this.pass.progressed = true;
+    }
+    return next;
   }
 
   /**
@@ -319,6 +346,9 @@ export class ClusterManager {
       return undefined;
     }
     const departing = this.markIfLeaving();
+    peers.setLocalUnitData(PEER_UNIT_SCHEMA, {
+      "tls-certificate": this.tls.certificate?.fingerprint ?? null,
+    });
     const units = readPeerUnits(peers, this.self, address, departing);
     const appData = peers.localAppData(PEER_APP_SCHEMA).data;
     let phase = appData["sync-rotation"];
@@ -326,8 +356,32 @@ export class ClusterManager {
     if (clients) ({ credentials, phase } = this.leadCredentials(peers, credentials, phase, units, clients));
     // Juju shows this hook's own secret changes only after it commits: later passes use these.
     this.credentials = credentials;
-    const files = config && address ? serverFiles(config, credentials, phase) : undefined;
-    return { config, peers, address, credentials, phase, departing, units, appData, clients, files };
+    const tlsPhase =
+      this.model.isLeader && !departing ? this.leadTls(peers, appData.tls, units) : appData.tls;
+    const tls =
+      tlsPhase && this.tls.certificate && address ? { phase: tlsPhase, address, ...TLS_STORES } : undefined;
+    if (tlsPhase && !tls)
+      this.pass.report(waiting("waiting for this unit's TLS certificate (the ensemble runs TLS)"));
+    const files =
+      config && address && (tls || !tlsPhase)
+        ? {
+            ...serverFiles(config, credentials, phase, tls),
+            certificate: tls && this.tls.certificate?.fingerprint,
+          }
+        : undefined;
+    return {
+      config,
+      peers,
+      address,
+      credentials,
+      phase,
+      departing,
+      units,
+      appData,
+      clients,
+      files,
+      tlsPhase,
+    };
   }
 
   /** Every server's srvr and the committed membership (from the ZooKeeper leader's conf, else a session). */
@@ -364,7 +418,7 @@ export class ClusterManager {
 
   /** Juju leader: its decisions, the application's status and the clients; the snapshot after them. */
   private async leadPass(prepared: Prepared, seen: Observed): Promise<ClusterSnapshot> {
-    const { peers, clients, credentials, phase, config } = prepared;
+    const { peers, clients, credentials, phase, config, tlsPhase, units } = prepared;
     await lead(this.pass, {
       peers,
       snapshot: seen.snapshot,
@@ -385,6 +439,12 @@ export class ClusterManager {
         snapshot: current,
         fingerprint: credentialsFingerprint(credentials, phase),
         config,
+        // Clients move to the secure port once every server runs TLS only.
+        tlsCa:
+          tlsPhase === "on" && units.every((unit) => unit.dying || !unit.started || unit.runningTls === "on")
+            ? this.tls.certificate?.caChain
+            : undefined,
+        version: this.state.packageVersion?.replace(/[-+~].*$/, ""),
       });
       for (const status of served.unit) this.pass.report(status);
       for (const status of served.app) this.pass.reportApp(status);

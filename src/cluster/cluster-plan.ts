@@ -24,6 +24,10 @@ export interface PeerUnit {
   readonly credentials?: string | undefined;
   /** Hash of the configuration its running server was started with (undefined: not published). */
   readonly runningConfig?: string | undefined;
+  /** The TLS phase its running server runs (`off`, or undefined: not published). */
+  readonly runningTls?: string | undefined;
+  /** Fingerprint of its certificate, once it has one. */
+  readonly tlsCertificate?: string | undefined;
 }
 
 export interface ClusterSnapshot {

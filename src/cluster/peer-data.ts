@@ -28,6 +28,10 @@ export const PEER_UNIT_SCHEMA = {
    * a new value wakes the leader to add it (cluster-plan.ts planRunning, nextReconfig).
    */
   "joined-from": field.string({ pattern: /^[0-9a-f]+$/ }),
+  /** The TLS phase its running server was started with (`off` without TLS). */
+  "running-tls": field.oneOf(["off", "unify", "quorum", "on"] as const),
+  /** Fingerprint of its certificate, once it has one in place (tls-requirer.ts). */
+  "tls-certificate": field.string({ pattern: /^[0-9a-f]{32}$/ }),
 } as const;
 
 /** The application bag, written by the Juju leader. */
@@ -47,6 +51,8 @@ export const PEER_APP_SCHEMA = {
   credentials: field.string({ pattern: /^[0-9a-f]{16}$/ }),
   /** Where a sync-password rotation stands (credentials.ts quorumJaas). */
   "sync-rotation": field.oneOf(["accept", "switch"] as const),
+  /** Where the ensemble stands on its way to TLS or back (tls-phase.ts); absent: no TLS. */
+  tls: field.oneOf(["unify", "quorum", "on"] as const),
   /** Client relations served, by relation id: chroot, permissions, secrets (JSON). */
   clients: field.json(checkGranted),
 } as const;

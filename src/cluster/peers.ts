@@ -25,6 +25,8 @@ export function readPeerUnits(
       restartRequest: bag["restart-request"],
       credentials: bag.credentials,
       runningConfig: bag["running-config"],
+      runningTls: bag["running-tls"],
+      tlsCertificate: bag["tls-certificate"],
     };
   });
   const own = peers.localUnitData(PEER_UNIT_SCHEMA).data;
@@ -37,6 +39,8 @@ export function readPeerUnits(
     restartRequest: own["restart-request"],
     credentials: own.credentials,
     runningConfig: own["running-config"],
+    runningTls: own["running-tls"],
+    tlsCertificate: own["tls-certificate"],
   });
   return units.sort((a, b) => a.number - b.number);
 }

@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { type EnsembleConfig, parseEnsembleConfig } from "../../lib/zookeeper";
 import { digestCredential } from "../../lib/zookeeper/acl";
 import type { Machine } from "../ports";
+import type { TlsPhase, ZooCfgTls } from "../workload";
 import {
   type CharmConfig,
   DATA_ROOT,
@@ -44,6 +45,13 @@ export interface ServerFiles {
   readonly hash: string;
   /** Fingerprint of the credentials in them (credentials.ts). */
   readonly credentials: string;
+  /** The TLS phase they run (`off`, or a TlsPhase). */
+  readonly tls: TlsPhase | "off";
+  /**
+   * Fingerprint of the certificate in the key store they point at. Not in the hash: servers reload
+   * certificates themselves, except ZooKeeper 3.8's client port (unit-server.ts).
+   */
+  readonly certificate?: string;
 }
 
 /**
@@ -55,6 +63,7 @@ export function serverFiles(
   config: CharmConfig,
   credentials: Credentials,
   phase: SyncRotationPhase | undefined,
+  tls?: ZooCfgTls,
 ): ServerFiles {
   const zooCfg = renderZooCfg({
     tickTime: config["tick-time"],
@@ -63,6 +72,7 @@ export function serverFiles(
     autopurgeSnapRetainCount: config["autopurge-snap-retain-count"],
     autopurgePurgeInterval: config["autopurge-purge-interval"],
     superDigest: digestCredential(SUPER_USER, credentials.super).split(":")[1]!,
+    ...(tls ? { tls } : {}),
   });
   const quorum = quorumJaas(credentials, phase);
   const jaas = renderJaas({
@@ -85,23 +95,36 @@ export function serverFiles(
     user: WORKLOAD_USER,
     group: WORKLOAD_GROUP,
   });
+  // The hash is the same on every unit for the same configuration (the leader compares each unit's
+  // with its own, nextRestartGrant), so the unit's own address stays out of it.
   const staticKeys = [...parseZooCfg(zooCfg).entries()]
-    .filter(([key]) => key !== "dynamicConfigFile")
+    .filter(([key]) => key !== "dynamicConfigFile" && key !== "secureClientPortAddress")
     .sort(([a], [b]) => (a < b ? -1 : 1));
   const hash = createHash("sha256")
     .update(JSON.stringify([staticKeys, jaas, log4j, unit]))
     .digest("hex")
     .slice(0, 16);
-  return { zooCfg, jaas, log4j, unit, hash, credentials: credentialsFingerprint(credentials, phase) };
+  return {
+    zooCfg,
+    jaas,
+    log4j,
+    unit,
+    hash,
+    credentials: credentialsFingerprint(credentials, phase),
+    tls: tls?.phase ?? "off",
+  };
 }
 
 /** Where the hash of the configuration the running server was started with is kept. */
 export const RUNNING_CONFIG_PATH = `${DATA_ROOT}/.charm-running-config`;
 
-/** What the running server was started with: the files' hash and the credentials' fingerprint. */
+/** What the running server was started with: the files' hash, the credentials' fingerprint, TLS. */
 export interface RunningConfig {
   readonly hash: string;
   readonly credentials: string | undefined;
+  readonly tls: string | undefined;
+  /** The certificate it loaded at start (`-` without TLS). */
+  readonly certificate: string | undefined;
 }
 
 /** Writes the files a server reads at start (zoo.cfg only when a static key differs). */
@@ -118,8 +141,8 @@ export function writeServerFiles(machine: Machine, files: ServerFiles): void {
 
 /** What the running server was started with, as recorded when it started (undefined: unknown). */
 export function runningConfig(machine: Machine): RunningConfig | undefined {
-  const [hash, credentials] = (machine.read(RUNNING_CONFIG_PATH) ?? "").trim().split(/\s+/);
-  return hash ? { hash, credentials } : undefined;
+  const [hash, credentials, tls, certificate] = (machine.read(RUNNING_CONFIG_PATH) ?? "").trim().split(/\s+/);
+  return hash ? { hash, credentials, tls, certificate } : undefined;
 }
 
 /**

@@ -63,12 +63,13 @@ export class UnitServer {
   private recordRunning(peers: Relation, files: ServerFiles): void {
     this.host.write(
       { ...MANAGED_FILES.zooCfg, path: RUNNING_CONFIG_PATH, mode: 0o600 },
-      `${files.hash} ${files.credentials}\n`,
+      `${files.hash} ${files.credentials} ${files.tls} ${files.certificate ?? "-"}\n`,
     );
     peers.setLocalUnitData(PEER_UNIT_SCHEMA, {
       "restart-request": null,
       credentials: files.credentials,
       "running-config": files.hash,
+      "running-tls": files.tls,
     });
   }
   /** This unit's own server: its files, then what planServer says (start, rejoin, restart, wait, keep). */
@@ -86,7 +87,10 @@ export class UnitServer {
     }
     writeServerFiles(this.host, files);
     // Unknown (the charm was upgraded from a revision that did not record it): assume it is current.
-    const restartNeeded = (runningConfig(this.host)?.hash ?? files.hash) !== files.hash;
+    const recorded = runningConfig(this.host);
+    const restartNeeded =
+      (recorded?.hash ?? files.hash) !== files.hash ||
+      this.certificateNeedsRestart(recorded?.certificate, files);
     const plan = planServer(current, this.self, {
       running,
       hasRunBefore: () => host.hasRunBefore(),
@@ -124,6 +128,18 @@ export class UnitServer {
       true,
     );
     return settled;
+  }
+
+  /**
+   * ZooKeeper 3.8 reloads a renewed certificate for its quorum ports (sslQuorumReloadCertFiles) but
+   * not for its client port (client.certReload came with 3.8.5 and 3.9): there it takes a restart, in
+   * the rolling-restart turn like any other.
+   */
+  private certificateNeedsRestart(running: string | undefined, files: ServerFiles): boolean {
+    if (files.certificate === undefined || running === undefined || running === "-") return false;
+    const [major, minor, patch] = (this.packageVersion ?? "").split(/[.-]/).map(Number);
+    const reloads = major !== 3 || minor! > 8 || (minor === 8 && patch! >= 5);
+    return !reloads && running !== files.certificate;
   }
 
   /** A joiner in the middle of its sync looks stranded for a moment: whether it serves within `ms`. */

@@ -185,7 +185,13 @@ export function reconcileTls(hook: Hook, machine: Machine, input: TlsInput): Tls
   }
   if (state.relationId === undefined) {
     saveState(machine, state);
-    return { related: false, certificate: undefined };
+    // Without the relation the ensemble walks back to plaintext, a rolling restart per step, with
+    // the certificate it has (still valid) until every server is off TLS.
+    const installed = currentCertificate(machine, undefined);
+    return {
+      related: false,
+      certificate: installed && installed.notAfter > input.now ? installed.view : undefined,
+    };
   }
   const relation = hook.model.relations(TLS_ENDPOINT).find((candidate) => candidate.id === state.relationId);
   if (!relation || !input.address) {
@@ -243,10 +249,10 @@ export function reconcileTls(hook: Hook, machine: Machine, input: TlsInput): Tls
   return { related: true, certificate: undefined, waitingFor: "a certificate from the TLS provider" };
 }
 
-/** The certificate in the key store, if it is for `keyFingerprint`. */
+/** The certificate in the key store, if it is for `keyFingerprint` (any, when undefined). */
 function currentCertificate(
   machine: Machine,
-  keyFingerprint: string,
+  keyFingerprint: string | undefined,
 ): { fingerprint: string; notBefore: Date; notAfter: Date; view: UnitCertificate } | undefined {
   const keyStore = machine.read(TLS_PATHS.keyStore.path);
   const trust = machine.read(TLS_PATHS.trustStore.path);
@@ -254,7 +260,8 @@ function currentCertificate(
   if (!leaf || trust === undefined) return undefined;
   const certificate = new X509Certificate(leaf);
   const spki = certificate.publicKey.export({ type: "spki", format: "der" });
-  if (createHash("sha256").update(spki).digest("hex").slice(0, 32) !== keyFingerprint) return undefined;
+  const forKey = createHash("sha256").update(spki).digest("hex").slice(0, 32);
+  if (keyFingerprint !== undefined && forKey !== keyFingerprint) return undefined;
   const notBefore = new Date(certificate.validFrom);
   const notAfter = new Date(certificate.validTo);
   const fingerprint = certificateFingerprint(certificate);
@@ -280,8 +287,15 @@ function install(
     if (new Date(leaf.validTo) <= now) throw new Error(`the certificate expired on ${leaf.validTo}`);
     const chain = (answer.chain ?? []).flatMap(pemCertificates).map(normalize);
     const ca = pemCertificates(answer.ca).map(normalize);
-    // Trust the CA and every intermediate of the chain (never the leaf itself).
-    const trusted = [...new Set([...chain.filter((pem) => normalize(pem) !== normalize(leafPem)), ...ca])];
+    // Trust the CA and every intermediate of the chain (never the leaf itself) — and, while they are
+    // valid, the CAs trusted so far: when the provider moves to a new CA, peers still presenting a
+    // certificate of the old one must not be refused until they have their new one.
+    const previous = pemCertificates(machine.read(TLS_PATHS.trustStore.path) ?? "")
+      .map(normalize)
+      .filter((pem) => new Date(new X509Certificate(pem).validTo) > now);
+    const trusted = [
+      ...new Set([...chain.filter((pem) => normalize(pem) !== normalize(leafPem)), ...ca, ...previous]),
+    ];
     const intermediates = chain.filter((pem) => pem !== normalize(leafPem) && !ca.includes(pem));
     machine.ensureDirectory(TLS_PATHS.dir);
     machine.write(

@@ -39,6 +39,8 @@ export const JAVA_PATH = "/usr/bin/java";
 /** The ports ZooKeeper listens on; the same on every unit because each unit has its own address. */
 export const PORTS = {
   client: 2181,
+  /** TLS clients (secureClientPort), while the ensemble runs TLS. */
+  secureClient: 2182,
   quorum: 2888,
   election: 3888,
 } as const;

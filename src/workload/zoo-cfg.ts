@@ -8,7 +8,33 @@
  * `QuorumPeerConfig.editStaticConfig` in 3.8). So the charm renders only static keys, compares
  * semantically, and never overwrites ZooKeeper's `dynamicConfigFile`.
  */
-import { DATA_DIR, DATA_LOG_DIR, INITIAL_DYNAMIC_CONFIG_PATH, SUPER_USER, ZOO_CFG_PATH } from "./paths";
+import {
+  DATA_DIR,
+  DATA_LOG_DIR,
+  INITIAL_DYNAMIC_CONFIG_PATH,
+  PORTS,
+  SUPER_USER,
+  ZOO_CFG_PATH,
+} from "./paths";
+
+/**
+ * Where an ensemble stands in upstream's no-downtime move to TLS ("Upgrading existing non-TLS
+ * cluster with no downtime"), each step a rolling restart: `unify` — every server takes TLS and
+ * plaintext quorum connections (portUnification) and serves TLS clients, but still speaks plaintext
+ * to its peers; `quorum` — every server speaks TLS to its peers, still accepting plaintext; `on` —
+ * TLS only between servers. Switching off walks the same steps back.
+ */
+export type TlsPhase = "unify" | "quorum" | "on";
+
+export interface ZooCfgTls {
+  readonly phase: TlsPhase;
+  /** PEM: the unit's PKCS#8 key, then its certificate chain. */
+  readonly keyStore: string;
+  /** PEM: the CA (and intermediates) that sign every server's certificate. */
+  readonly trustStore: string;
+  /** The unit's address: the secure port binds it alone, as the dynamic config binds the others. */
+  readonly address: string;
+}
 
 export interface ZooCfgInput {
   readonly tickTime: number;
@@ -23,6 +49,39 @@ export interface ZooCfgInput {
   readonly superDigest: string;
   /** Per-client-IP connection cap (zookeeperAdmin "maxClientCnxns"); ZooKeeper's default 60. */
   readonly maxClientCnxns?: number;
+  /** TLS, while the ensemble moves to it, runs it or moves off it. */
+  readonly tls?: ZooCfgTls;
+}
+
+/** The TLS keys of one phase (zookeeperAdmin "Encryption, Authentication, Authorization Options"). */
+function tlsEntries(tls: ZooCfgTls): [string, string | number | boolean][] {
+  return [
+    // Only Netty serves TLS clients (NIOServerCnxnFactory refuses a secure port).
+    ["serverCnxnFactory", "org.apache.zookeeper.server.NettyServerCnxnFactory"],
+    ["secureClientPort", PORTS.secureClient],
+    ["secureClientPortAddress", tls.address],
+    // The plaintext port takes TLS handshakes too: a client that follows /zookeeper/config, which can
+    // only name the plaintext port (Curator's ensemble tracker), stays on TLS.
+    ["client.portUnification", true],
+    ["ssl.keyStore.location", tls.keyStore],
+    ["ssl.keyStore.type", "PEM"],
+    ["ssl.trustStore.location", tls.trustStore],
+    ["ssl.trustStore.type", "PEM"],
+    ["ssl.clientAuth", "none"],
+    // ZooKeeper >= 3.9 (and 3.8.5) reload the client port's certificate when the file changes.
+    ["client.certReload", true],
+    // Between servers: mutual TLS with the same key and CA (ssl.quorum.clientAuth defaults to need).
+    ["ssl.quorum.keyStore.location", tls.keyStore],
+    ["ssl.quorum.keyStore.type", "PEM"],
+    ["ssl.quorum.trustStore.location", tls.trustStore],
+    ["ssl.quorum.trustStore.type", "PEM"],
+    // A peer connects from whatever source address its kernel picks, which need not be the one in
+    // its certificate; peers are authenticated by the CA and by quorum SASL instead.
+    ["ssl.quorum.hostnameVerification", false],
+    ["sslQuorumReloadCertFiles", true],
+    ["sslQuorum", tls.phase !== "unify"],
+    ["portUnification", tls.phase !== "on"],
+  ];
 }
 
 const HEADER = [
@@ -89,6 +148,7 @@ export function renderZooCfg(input: ZooCfgInput): string {
     // In zoo.cfg (0640, directory 0750) rather than `-D` on the command line, which `ps` shows to
     // every local user.
     ["DigestAuthenticationProvider.superDigest", `${SUPER_USER}:${input.superDigest}`],
+    ...(input.tls ? tlsEntries(input.tls) : []),
   ];
   const lines = entries.map(([key, value]) => {
     const text = String(value);

@@ -17,7 +17,25 @@ const credentials: Credentials = {
   clients: new Map(),
 };
 
+const tls = (phase: "unify" | "quorum" | "on", address = "10.0.0.1") => ({
+  phase,
+  address,
+  keyStore: "/etc/zookeeper/charm/tls/server.pem",
+  trustStore: "/etc/zookeeper/charm/tls/ca.pem",
+});
+
 describe("serverFiles", () => {
+  it("hashes TLS steps apart (each is a restart), but not the unit's own secure-port address", () => {
+    const hashes = [undefined, tls("unify"), tls("quorum"), tls("on")].map(
+      (step) => serverFiles(defaults(), credentials, undefined, step).hash,
+    );
+    expect(new Set(hashes).size).toBe(4);
+    // The leader compares every unit's hash with its own (nextRestartGrant).
+    expect(serverFiles(defaults(), credentials, undefined, tls("on", "10.0.0.2")).hash).toBe(hashes[3]);
+    expect(serverFiles(defaults(), credentials, undefined, tls("quorum")).tls).toBe("quorum");
+    expect(serverFiles(defaults(), credentials, undefined).tls).toBe("off");
+  });
+
   it("is deterministic: the same inputs give the same files and hash", () => {
     expect(serverFiles(defaults(), credentials, undefined)).toEqual(
       serverFiles(defaults(), credentials, undefined),

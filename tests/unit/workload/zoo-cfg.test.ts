@@ -67,6 +67,48 @@ describe("renderZooCfg", () => {
   });
 });
 
+describe("renderZooCfg with TLS", () => {
+  const withTls = (phase: "unify" | "quorum" | "on") =>
+    parseZooCfg(
+      renderZooCfg({
+        ...SAMPLE,
+        tls: { phase, address: "10.0.0.7", keyStore: "/k/server.pem", trustStore: "/k/ca.pem" },
+      }),
+    );
+
+  it("follows upstream's no-downtime steps: unify, then TLS between servers, then TLS only", () => {
+    expect(
+      [withTls("unify"), withTls("quorum"), withTls("on")].map((cfg) => [
+        cfg.get("sslQuorum"),
+        cfg.get("portUnification"),
+      ]),
+    ).toEqual([
+      ["false", "true"],
+      ["true", "true"],
+      ["true", "false"],
+    ]);
+  });
+
+  it("serves TLS clients on 2182 of the unit's address with PEM stores, and TLS on the plaintext port too", () => {
+    const cfg = withTls("on");
+    expect(cfg.get("serverCnxnFactory")).toBe("org.apache.zookeeper.server.NettyServerCnxnFactory");
+    expect(cfg.get("secureClientPort")).toBe("2182");
+    expect(cfg.get("secureClientPortAddress")).toBe("10.0.0.7");
+    expect(cfg.get("client.portUnification")).toBe("true");
+    for (const prefix of ["ssl.", "ssl.quorum."]) {
+      expect(cfg.get(`${prefix}keyStore.location`)).toBe("/k/server.pem");
+      expect(cfg.get(`${prefix}keyStore.type`)).toBe("PEM");
+      expect(cfg.get(`${prefix}trustStore.location`)).toBe("/k/ca.pem");
+      expect(cfg.get(`${prefix}trustStore.type`)).toBe("PEM");
+    }
+    expect(cfg.get("sslQuorumReloadCertFiles")).toBe("true");
+    // No TLS keys at all without TLS.
+    expect(
+      [...parseZooCfg(desired).keys()].filter((key) => /ssl|secure|Unification|serverCnxnFactory/i.test(key)),
+    ).toEqual([]);
+  });
+});
+
 describe("parseZooCfg", () => {
   it("reads Properties-style lines, skipping comments and blanks; the last duplicate wins", () => {
     const cfg = parseZooCfg(
