@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm run demo`: installs what it needs, packs the charm, deploys 3 units on the Juju emulator with
 # real ZooKeeper servers, writes and reads a znode, scales to 5 and back to 3, relates a client
-# application, and leaves the model running for you to explore. Needs root (the emulator gives each unit its own mount namespace).
+# application, turns TLS on through a certificates provider, and leaves the model running for you
+# to explore. Needs root (the emulator gives each unit its own mount namespace).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -77,6 +78,24 @@ converge
 sim run myapp/0 check                                # writes in /myapp, is denied outside it
 sim status | sed -n '/^App/,/^$/p'
 
+step "TLS: a certificates provider relates; the ensemble moves to TLS in three rolling restarts, no downtime"
+node scripts/build.mjs --test-charm tls-provider
+sim deploy build/charms/tls-provider
+sim integrate zookeeper:certificates tls-provider
+converge
+ca_file=$(mktemp)
+sim exec --unit tls-provider/0 -- cat /var/lib/tls-provider/generation-1/root.pem > "$ca_file"
+echo "  a real TLS handshake with each server's client port 2182, checked against the provider's CA:"
+for host in $(hosts | tr ',' ' '); do
+  printf '    %s:2182  ' "${host%:*}"
+  openssl s_client -connect "${host%:*}:2182" -CAfile "$ca_file" -no-CApath -no-CAstore </dev/null 2>/dev/null |
+    grep "Verify return code" || echo "no TLS"
+done
+rm -f "$ca_file"
+echo "  what the client application now reads (tls, the CA it must trust, endpoints on 2182):"
+sim exec --unit myapp/0 -- 'relation-get -r "$(relation-ids zookeeper)" --app - zookeeper' |
+  grep -E '^(tls|endpoints|version):|BEGIN CERTIFICATE' | sed 's/^/    /'
+
 step "Done. The model keeps running; explore it with:"
 cat <<EOT
   npm run --silent sim -- status
@@ -86,6 +105,7 @@ cat <<EOT
   npm run --silent sim -- add-unit zookeeper                  # or: remove-unit zookeeper/1
   npm run --silent sim -- run zookeeper/leader set-password username=sync   # rolls without downtime
   npm run --silent sim -- run myapp/0 credentials             # what the client received
+  npm run --silent sim -- remove-relation zookeeper tls-provider   # TLS off again, same three steps back
 and stop every process it started with:
   npm run --silent sim -- destroy-model
 EOT

@@ -53,7 +53,7 @@ afterEach((context) => {
   if (context.task.result?.state === "fail") failed = true;
 });
 afterAll(async () => {
-  if (failed && controller) saveDebugLog(controller, "tls");
+  if ((failed || process.env.SAVE_DEBUG_LOG) && controller) saveDebugLog(controller, "tls");
   await destroyModel(controller);
 });
 
@@ -340,5 +340,28 @@ describe("certificates relation", () => {
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
+  });
+
+  it("completes a switch interrupted by a scale-up, and one interrupted by a unit's removal", async () => {
+    relationId = controller.integrate(`${APP}:certificates`, PROVIDER);
+    await eventually(async () => {
+      if (tlsSteps().app === "off") throw new Error("the switch has not started yet");
+    }, 60_000);
+    const [added] = await controller.addUnit(APP, 1);
+    await eventually(async () => {
+      await controller.waitFor({ timeoutMs: 120_000 });
+      expect(tlsSteps()).toEqual({ app: "on", units: ["on", "on", "on", "on"] });
+      await expectHealthyEnsemble(controller);
+    }, 300_000);
+    controller.removeRelation(`${APP}:certificates`, PROVIDER);
+    await eventually(async () => {
+      if (tlsSteps().app === "on") throw new Error("the switch back has not started yet");
+    }, 60_000);
+    controller.removeUnit(added!);
+    await eventually(async () => {
+      await controller.waitFor({ timeoutMs: 120_000 });
+      expect(tlsSteps()).toEqual({ app: "off", units: ["off", "off", "off"] });
+      await expectHealthyEnsemble(controller);
+    }, 300_000);
   });
 });

@@ -31,7 +31,12 @@ function connection(hook: Hook): Connection | undefined {
   const uris = fromSecret.uris ?? data.uris;
   const chroot = data.database;
   if (!username || !password || !uris || !chroot) return undefined;
-  const hosts = uris.slice(0, uris.length - chroot.length).split(",");
+  // node-zookeeper-client speaks no TLS: given the secure port (2182), this test client uses the
+  // plaintext one, which the ensemble keeps open (SASL still required on it).
+  const hosts = uris
+    .slice(0, uris.length - chroot.length)
+    .split(",")
+    .map((host) => host.replace(/:2182$/, ":2181"));
   return { username, password, hosts, chroot };
 }
 
