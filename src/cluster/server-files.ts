@@ -72,7 +72,7 @@ export function serverFiles(
     autopurgeSnapRetainCount: config["autopurge-snap-retain-count"],
     autopurgePurgeInterval: config["autopurge-purge-interval"],
     superDigest: digestCredential(SUPER_USER, credentials.super).split(":")[1]!,
-    ...(tls ? { tls } : {}),
+    ...(tls ? { tls: { ...tls, clientAuth: config["tls-client-auth"] as "none" | "want" | "need" } } : {}),
   });
   const quorum = quorumJaas(credentials, phase);
   const jaas = renderJaas({

@@ -61,6 +61,11 @@ export class UnitServer {
 
   /** Records what the server now runs and tells the other units (the leader tracks rotations by it). */
   private recordRunning(peers: Relation, files: ServerFiles): void {
+    // The secure client port is open exactly while the server serves it.
+    const secure = (tls: string | undefined) => tls !== undefined && tls !== "off" && tls !== "-";
+    const before = runningConfig(this.host)?.tls;
+    if (secure(files.tls) && !secure(before)) this.hook.tools.openPort(`${PORTS.secureClient}/tcp`);
+    if (!secure(files.tls) && secure(before)) this.hook.tools.closePort(`${PORTS.secureClient}/tcp`);
     this.host.write(
       { ...MANAGED_FILES.zooCfg, path: RUNNING_CONFIG_PATH, mode: 0o600 },
       `${files.hash} ${files.credentials} ${files.tls} ${files.certificate ?? "-"}\n`,

@@ -44,6 +44,7 @@ export type CharmConfigSpec = {
   readonly "client-quota-bytes": IntOption;
   readonly "client-quota-znodes": IntOption;
   readonly "certificate-include-ip-sans": BooleanOption;
+  readonly "tls-client-auth": StringOption;
 };
 
 export const CHARM_CONFIG_SPEC: CharmConfigSpec = {
@@ -140,6 +141,15 @@ export const CHARM_CONFIG_SPEC: CharmConfigSpec = {
       "With the certificates relation, request a certificate whose subject and SANs hold this unit's IP " +
       "address (as well as its host name). Turn it off only where clients and servers reach each other by " +
       "DNS name.",
+  },
+  "tls-client-auth": {
+    type: "string",
+    default: "none",
+    description:
+      "With TLS on: whether clients of the secure port 2182 must present a certificate signed by the same CA " +
+      "(ZooKeeper's ssl.clientAuth): none, want (asked, not required) or need (mutual TLS). SASL is required " +
+      "either way.",
+    check: oneOf(["none", "want", "need"]),
   },
 };
 

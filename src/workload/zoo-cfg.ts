@@ -34,6 +34,8 @@ export interface ZooCfgTls {
   readonly trustStore: string;
   /** The unit's address: the secure port binds it alone, as the dynamic config binds the others. */
   readonly address: string;
+  /** Whether TLS clients must present a certificate (ssl.clientAuth); `none` when absent. */
+  readonly clientAuth?: "none" | "want" | "need";
 }
 
 export interface ZooCfgInput {
@@ -67,7 +69,7 @@ function tlsEntries(tls: ZooCfgTls): [string, string | number | boolean][] {
     ["ssl.keyStore.type", "PEM"],
     ["ssl.trustStore.location", tls.trustStore],
     ["ssl.trustStore.type", "PEM"],
-    ["ssl.clientAuth", "none"],
+    ["ssl.clientAuth", tls.clientAuth ?? "none"],
     // ZooKeeper >= 3.9 (and 3.8.5) reload the client port's certificate when the file changes.
     ["client.certReload", true],
     // Between servers: mutual TLS with the same key and CA (ssl.quorum.clientAuth defaults to need).

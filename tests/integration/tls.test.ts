@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { serverClasspath } from "../../src/workload";
 import type { Controller } from "../sim/controller";
 import {
   APP,
@@ -159,6 +160,18 @@ function handshake(address: string, port: number, caFile: string): string {
   return error ? `error: ${error}` : (code ?? `no verification: ${out.split("\n").slice(-6).join(" | ")}`);
 }
 
+/** The whole of `openssl s_client`'s answer after it sent something (a server may refuse late, in TLS 1.3). */
+async function handshakeOutput(address: string, port: number, caFile: string): Promise<string> {
+  return execFileSync(
+    "sh",
+    [
+      "-c",
+      `(echo srvr; sleep 1) | openssl s_client -connect ${address}:${port} -CAfile ${caFile} -no-CApath -no-CAstore 2>&1 || true`,
+    ],
+    { encoding: "utf8", timeout: 20_000 },
+  );
+}
+
 function restarts(fromIndex: number): number {
   return controller.model.logs
     .slice(fromIndex)
@@ -198,6 +211,8 @@ describe("certificates relation", () => {
       `tls on: ${((Date.now() - started) / 1000).toFixed(1)} s, ${restarts(logged)} server restarts; ${result.acknowledged.length} writes, ${result.failed} failed, longest gap ${(result.longestGapMs / 1000).toFixed(1)} s`,
     );
     expect(restarts(logged)).toBe(9);
+    for (const unit of liveUnits(controller))
+      expect(controller.unit(unit.name).openedPorts.sort()).toEqual(["2181/tcp", "2182/tcp"]);
     // Clients move to the secure port, with the CA they must trust and the version the servers run.
     const data = clientData();
     expect(data.tls).toBe("enabled");
@@ -231,9 +246,65 @@ describe("certificates relation", () => {
         // The election port speaks TLS only (sslQuorum, no port unification any more).
         expect(handshake(unit.address, 3888, join(work, "ca.pem"))).toBe("0 (ok)");
       }
+      // A ZooKeeper client of the Java library Kafka and Solr use, over TLS with the CA it was given
+      // (hostname verification on: the certificate names the unit's address), writes a znode.
+      const unit = liveUnits(controller)[0]!;
+      writeFileSync(
+        join(work, "jaas.conf"),
+        `Client {\n  org.apache.zookeeper.server.auth.DigestLoginModule required\n  username="super"\n  password="${superPassword(controller)}";\n};\n`,
+        { mode: 0o600 },
+      );
+      execFileSync(
+        "java",
+        [
+          "-cp",
+          serverClasspath().join(":"),
+          "-Dzookeeper.client.secure=true",
+          "-Dzookeeper.clientCnxnSocket=org.apache.zookeeper.ClientCnxnSocketNetty",
+          `-Dzookeeper.ssl.trustStore.location=${join(work, "ca.pem")}`,
+          "-Dzookeeper.ssl.trustStore.type=PEM",
+          `-Djava.security.auth.login.config=${join(work, "jaas.conf")}`,
+          "org.apache.zookeeper.ZooKeeperMain",
+          "-server",
+          `${unit.address}:2182`,
+          "create",
+          "/tls-java-client",
+          "written-over-tls",
+        ],
+        { stdio: "pipe", timeout: 90_000 },
+      );
+      const zk = await adminSession(controller);
+      try {
+        expect((await zk.getData("/tls-java-client")).data.toString()).toBe("written-over-tls");
+      } finally {
+        await zk.close();
+      }
       // The ZooKeeper leader's quorum port (followers connect to it) speaks TLS too.
       const leader = controller.unit(await zookeeperLeader(controller));
       expect(handshake(leader.address, 2888, join(work, "ca.pem"))).toBe("0 (ok)");
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  it("tls-client-auth=need: the secure port refuses a client without a certificate (mutual TLS)", async () => {
+    const work = mkdtempSync(join(tmpdir(), "tls-ca-"));
+    try {
+      writeFileSync(join(work, "ca.pem"), await rootCa());
+      const unit = liveUnits(controller)[0]!;
+      controller.setConfig(APP, { "tls-client-auth": "need" });
+      await eventually(async () => {
+        await controller.waitFor({ timeoutMs: 120_000 });
+        expect(await handshakeOutput(unit.address, 2182, join(work, "ca.pem"))).toMatch(
+          /certificate required|alert/i,
+        );
+      }, 180_000);
+      controller.setConfig(APP, { "tls-client-auth": "none" });
+      await eventually(async () => {
+        await controller.waitFor({ timeoutMs: 120_000 });
+        expect(handshake(unit.address, 2182, join(work, "ca.pem"))).toBe("0 (ok)");
+      }, 180_000);
+      await expectHealthyEnsemble(controller);
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
@@ -326,6 +397,8 @@ describe("certificates relation", () => {
     );
     expect(restarts(logged)).toBe(9);
     expect(clientData().tls).toBe("disabled");
+    for (const unit of liveUnits(controller))
+      expect(controller.unit(unit.name).openedPorts).toEqual(["2181/tcp"]);
     expect(clientData()["tls-ca"]).toBeUndefined();
     expect(
       clientData()

@@ -20,6 +20,7 @@ describe("charm config", () => {
         "client-quota-bytes": 67_108_864,
         "client-quota-znodes": 100_000,
         "certificate-include-ip-sans": true,
+        "tls-client-auth": "none",
       },
     });
   });

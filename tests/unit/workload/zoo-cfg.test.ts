@@ -102,6 +102,20 @@ describe("renderZooCfg with TLS", () => {
       expect(cfg.get(`${prefix}trustStore.type`)).toBe("PEM");
     }
     expect(cfg.get("sslQuorumReloadCertFiles")).toBe("true");
+    expect(cfg.get("ssl.clientAuth")).toBe("none");
+    const mutual = parseZooCfg(
+      renderZooCfg({
+        ...SAMPLE,
+        tls: {
+          phase: "on",
+          address: "10.0.0.7",
+          keyStore: "/k/s.pem",
+          trustStore: "/k/ca.pem",
+          clientAuth: "need",
+        },
+      }),
+    );
+    expect(mutual.get("ssl.clientAuth")).toBe("need");
     // No TLS keys at all without TLS.
     expect(
       [...parseZooCfg(desired).keys()].filter((key) => /ssl|secure|Unification|serverCnxnFactory/i.test(key)),
