@@ -268,6 +268,33 @@ function currentCertificate(
   return { fingerprint, notBefore, notAfter, view: { fingerprint, caChain: trust.trim(), notAfter } };
 }
 
+export function renewalSecretLabel(unit: string): string {
+  return `tls.${unit.replace("/", "-")}.renewal`;
+}
+
+/**
+ * Asks Juju to wake this unit when the certificate falls due for renewal, as the v4 library does: a
+ * unit-owned secret revision that expires then fires `secret-expired`, whose reconcile requests the
+ * renewal. A new certificate replaces the revision (the previous one is removed, or Juju would fire
+ * for it every 5 minutes).
+ */
+function scheduleRenewal(hook: Hook, fingerprint: string, at: Date): void {
+  const label = renewalSecretLabel(hook.model.unitName);
+  const info = hook.model.secrets.info(label);
+  const content = { certificate: fingerprint };
+  if (!info) {
+    hook.tools.secretAdd(content, {
+      label,
+      owner: "unit",
+      expire: at.toISOString(),
+      description: "expires when this unit's certificate is due for renewal",
+    });
+    return;
+  }
+  hook.tools.secretSet(info.id, { content, expire: at.toISOString() });
+  hook.model.secrets.remove(info.id, info.revision);
+}
+
 /** Checks the provider's answer and writes the key and trust stores; undefined if it is unusable. */
 function install(
   hook: Hook,
@@ -298,12 +325,17 @@ function install(
     ];
     const intermediates = chain.filter((pem) => pem !== normalize(leafPem) && !ca.includes(pem));
     machine.ensureDirectory(TLS_PATHS.dir);
-    machine.write(
+    const installed = machine.write(
       TLS_PATHS.keyStore,
       `${[normalize(key), normalize(leafPem), ...intermediates].join("\n")}\n`,
     );
     machine.write(TLS_PATHS.trustStore, `${trusted.join("\n")}\n`);
     const fingerprint = certificateFingerprint(leaf);
+    if (installed) {
+      const notBefore = new Date(leaf.validFrom).getTime();
+      const lifetime = new Date(leaf.validTo).getTime() - notBefore;
+      scheduleRenewal(hook, fingerprint, new Date(notBefore + RENEW_AFTER * lifetime));
+    }
     return { fingerprint, caChain: trusted.join("\n"), notAfter: new Date(leaf.validTo) };
   } catch (error) {
     hook.log.warn({ error: String(error) }, "ignoring a certificate from the TLS provider");

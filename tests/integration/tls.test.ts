@@ -437,4 +437,37 @@ describe("certificates relation", () => {
       await expectHealthyEnsemble(controller);
     }, 300_000);
   });
+
+  it("renews each certificate at 90 % of its lifetime, woken by Juju (secret-expired), not by update-status", async () => {
+    // Certificates valid for 2 minutes (from a minute ago): each falls due about 100 s after issue.
+    controller.setConfig(PROVIDER, { "certificate-validity-minutes": "2" });
+    if (controller.model.relations[relationId]?.life !== "alive")
+      relationId = controller.integrate(`${APP}:certificates`, PROVIDER);
+    await eventually(async () => {
+      await controller.waitFor({ timeoutMs: 120_000 });
+      expect(tlsSteps()).toEqual({ app: "on", units: ["on", "on", "on"] });
+    }, 300_000);
+    const ca = await rootCa();
+    const first = new Map<string, string>();
+    for (const unit of liveUnits(controller))
+      first.set(unit.name, (await expectInstalled(unit.name, ca)).fingerprint256);
+    const logged = controller.model.logs.length;
+    await eventually(async () => {
+      for (const unit of liveUnits(controller))
+        expect((await expectInstalled(unit.name, ca)).fingerprint256).not.toBe(first.get(unit.name));
+    }, 240_000);
+    const woken = controller.model.logs
+      .slice(logged)
+      .filter(
+        (record) => /ran "secret-expired" hook/.test(record.message) && record.unit.startsWith(`${APP}/`),
+      );
+    expect(woken.length).toBeGreaterThanOrEqual(3);
+    expect(
+      controller.model.logs.slice(logged).some((record) => /ran "update-status" hook/.test(record.message)),
+    ).toBe(false);
+    await eventually(async () => {
+      await controller.waitFor({ timeoutMs: 120_000 });
+      await expectHealthyEnsemble(controller);
+    }, 180_000);
+  });
 });
