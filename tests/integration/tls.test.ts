@@ -279,12 +279,31 @@ describe("certificates relation", () => {
       } finally {
         await zk.close();
       }
+      // The plaintext port takes TLS too: a client steered there by /zookeeper/config stays on TLS.
+      expect(handshake(unit.address, 2181, join(work, "ca.pem"))).toBe("0 (ok)");
       // The ZooKeeper leader's quorum port (followers connect to it) speaks TLS too.
       const leader = controller.unit(await zookeeperLeader(controller));
       expect(handshake(leader.address, 2888, join(work, "ca.pem"))).toBe("0 (ok)");
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
+  });
+
+  it('refuses a peer that speaks plaintext on the election port (ZooKeeper: "Blocked insecure connection attempt")', async () => {
+    const unit = liveUnits(controller)[1]!;
+    const log = "/var/log/zookeeper/zookeeper.log";
+    const before = Number((await inMachine(unit.name, `wc -l < ${log}`)).trim());
+    // What a pre-TLS server sends first on the election port: its protocol version, id and address.
+    const answer = await controller.exec(
+      liveUnits(controller)[0]!.name,
+      `timeout 5 bash -c 'exec 3<>/dev/tcp/${unit.address}/3888; printf "\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x01" >&3; head -c 64 <&3 | od -An -tx1 | head -1' || true`,
+    );
+    // A TLS-only server answers a non-TLS hello with an alert record (0x15) or closes: never a vote.
+    expect(answer.stdout.trim() === "" || answer.stdout.trim().startsWith("15")).toBe(true);
+    await eventually(async () => {
+      const added = await inMachine(unit.name, `tail -n +${before + 1} ${log}`);
+      expect(added).toContain("Blocked insecure connection attempt");
+    }, 30_000);
   });
 
   it("tls-client-auth=need: the secure port refuses a client without a certificate (mutual TLS)", async () => {
@@ -452,10 +471,17 @@ describe("certificates relation", () => {
     for (const unit of liveUnits(controller))
       first.set(unit.name, (await expectInstalled(unit.name, ca)).fingerprint256);
     const logged = controller.model.logs.length;
-    await eventually(async () => {
-      for (const unit of liveUnits(controller))
-        expect((await expectInstalled(unit.name, ca)).fingerprint256).not.toBe(first.get(unit.name));
-    }, 240_000);
+    const started = Date.now();
+    const result = await writingThrough("tls-renewal", async () => {
+      await eventually(async () => {
+        for (const unit of liveUnits(controller))
+          expect((await expectInstalled(unit.name, ca)).fingerprint256).not.toBe(first.get(unit.name));
+      }, 240_000);
+      await controller.waitFor({ timeoutMs: 120_000 });
+    });
+    console.log(
+      `tls renewal: every unit renewed ${((Date.now() - started) / 1000).toFixed(1)} s after the first certificates, ${restarts(logged)} server restarts (ZooKeeper 3.8's client port needs one); ${result.acknowledged.length} writes, ${result.failed} failed, longest gap ${(result.longestGapMs / 1000).toFixed(1)} s`,
+    );
     const woken = controller.model.logs
       .slice(logged)
       .filter(
