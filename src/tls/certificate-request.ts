@@ -6,7 +6,14 @@
  * never in argv or a file.
  */
 import { spawnSync } from "node:child_process";
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID } from "node:crypto";
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  randomUUID,
+} from "node:crypto";
 
 /** What a request asks for; a different value means a new request. */
 export interface RequestAttributes {
@@ -47,9 +54,10 @@ export function parsePrivateKey(input: string): string {
   }
 }
 
-/** sha256 of the key's public half: what ties a request (and a certificate) to the key. */
-export function publicKeyFingerprint(privateKeyPem: string): string {
-  const der = createPublicKey(privateKeyPem).export({ type: "spki", format: "der" });
+/** sha256 of a key's public half (from a private key PEM, or a certificate's public key): what ties a request and a certificate to the key. */
+export function publicKeyFingerprint(key: string | KeyObject): string {
+  const publicKey = typeof key === "string" || key.type === "private" ? createPublicKey(key) : key;
+  const der = publicKey.export({ type: "spki", format: "der" });
   return createHash("sha256").update(der).digest("hex").slice(0, 32);
 }
 

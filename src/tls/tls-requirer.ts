@@ -259,9 +259,8 @@ function currentCertificate(
   const [leaf] = pemCertificates(keyStore ?? "");
   if (!leaf || trust === undefined) return undefined;
   const certificate = new X509Certificate(leaf);
-  const spki = certificate.publicKey.export({ type: "spki", format: "der" });
-  const forKey = createHash("sha256").update(spki).digest("hex").slice(0, 32);
-  if (keyFingerprint !== undefined && forKey !== keyFingerprint) return undefined;
+  if (keyFingerprint !== undefined && publicKeyFingerprint(certificate.publicKey) !== keyFingerprint)
+    return undefined;
   const notBefore = new Date(certificate.validFrom);
   const notAfter = new Date(certificate.validTo);
   const fingerprint = certificateFingerprint(certificate);
@@ -308,8 +307,7 @@ function install(
     const [leafPem] = pemCertificates(answer.certificate);
     if (!leafPem) throw new Error("no certificate in the answer");
     const leaf = new X509Certificate(leafPem);
-    const spki = leaf.publicKey.export({ type: "spki", format: "der" });
-    if (createHash("sha256").update(spki).digest("hex").slice(0, 32) !== keyFingerprint)
+    if (publicKeyFingerprint(leaf.publicKey) !== keyFingerprint)
       throw new Error("the certificate is not for this unit's key");
     if (new Date(leaf.validTo) <= now) throw new Error(`the certificate expired on ${leaf.validTo}`);
     const chain = (answer.chain ?? []).flatMap(pemCertificates).map(normalize);

@@ -44,6 +44,8 @@ describe("certificate requests", () => {
     const pub = execFileSync("openssl", ["req", "-noout", "-pubkey"], { input: first, encoding: "utf8" });
     const spki = createPublicKey(pub).export({ type: "spki", format: "der" });
     expect(createHash("sha256").update(spki).digest("hex").slice(0, 32)).toBe(publicKeyFingerprint(key));
+    // A public key (a certificate's) gives the same fingerprint as the private key it belongs to.
+    expect(publicKeyFingerprint(createPublicKey(pub))).toBe(publicKeyFingerprint(key));
   });
 
   it("takes an operator's key as PEM (PKCS#1 or PKCS#8) or base64 of PEM, and refuses anything else", () => {
