@@ -67,4 +67,17 @@ if (testCharm) {
   });
   const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
   if (!quiet) console.log(`dist/charm.js: ${bytes} bytes`);
+  // The metrics service the charm runs on every unit (src/metrics/main.ts).
+  await build({
+    entryPoints: ["src/metrics/main.ts"],
+    outfile: "dist/metrics.js",
+    bundle: true,
+    platform: "node",
+    target: "node18",
+    format: "cjs",
+    minify: true,
+    keepNames: true,
+    legalComments: "eof",
+    logLevel: "warning",
+  });
 }

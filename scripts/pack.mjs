@@ -27,6 +27,7 @@ const recipe = parse(readFileSync("charmcraft.yaml", "utf8"));
 put("dispatch", undefined, 0o755);
 put("metadata.yaml");
 put("dist/charm.js");
+put("dist/metrics.js");
 put("README.md");
 put("LICENSE");
 if (recipe.config?.options && Object.keys(recipe.config.options).length > 0) {

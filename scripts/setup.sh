@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debian_packages=(zookeeper zip unzip gcc libc6-dev util-linux mmdebstrap iproute2 nftables)
+debian_packages=(zookeeper zip unzip gcc libc6-dev util-linux mmdebstrap iproute2 nftables prometheus xz-utils)
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci"

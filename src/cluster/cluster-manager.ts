@@ -10,7 +10,11 @@ import {
   type CharmConfig,
   CONF_DIR,
   MANAGED_FILES,
+  METRICS_FILES,
+  METRICS_SERVICE,
   PORTS,
+  renderMetricsSettings,
+  renderMetricsUnit,
   type TlsPhase,
 } from "../workload";
 import {
@@ -286,6 +290,7 @@ export class ClusterManager {
   private async reconcileOnce(): Promise<void> {
     const prepared = this.prepare();
     if (!prepared) return;
+    if (!prepared.departing) this.runMetricsService(prepared);
     const seen = await this.observe(prepared);
     if (prepared.departing) {
       await leave(this.pass, {
@@ -301,6 +306,27 @@ export class ClusterManager {
     const current = this.model.isLeader ? await this.leadPass(prepared, seen) : seen.snapshot;
     const server = new UnitServer(this.hook, this.ports, this.pass, this.state.packageVersion);
     this.settled = await server.run(prepared, current, seen.running);
+  }
+
+  /** The metrics service (src/metrics): written, and (re)started when its files change. */
+  private runMetricsService(prepared: Prepared): void {
+    const charmDir = process.env.JUJU_CHARM_DIR;
+    if (!prepared.address || !charmDir) return;
+    const input = {
+      node: process.execPath,
+      charmDir,
+      unit: this.self,
+      address: prepared.address,
+      plannedUnits: prepared.units.filter((unit) => !unit.dying).length,
+      certificatePath: prepared.tlsPhase ? TLS_STORES.keyStore : undefined,
+    };
+    const unitChanged = this.host.write(METRICS_FILES.systemdUnit, renderMetricsUnit(input));
+    this.host.write(METRICS_FILES.settings, renderMetricsSettings(input));
+    const kind = this.hook.context.kind;
+    // Settings are read on every scrape; the unit file names the address the service binds.
+    if (unitChanged || kind === "install" || kind === "start" || kind === "upgrade-charm") {
+      this.host.runService(METRICS_SERVICE, unitChanged);
+    }
   }
 
   /** What a pass works from before asking ZooKeeper anything; undefined when it cannot go on (reported). */

@@ -6,6 +6,7 @@
 import { type Logger, maintenance, type Relation } from "../../lib/juju";
 import { participants } from "../../lib/zookeeper/ensemble-config";
 import type { Admin, Ports } from "../ports";
+import { METRICS_SERVICE } from "../workload/metrics-service";
 import {
   type ClusterSnapshot,
   chooseBootstrapUnit,
@@ -112,6 +113,7 @@ export async function leave(
   }
   if (kind === "stop" || kind === "storage-detaching") {
     if (ports.machine.serviceActive()) ports.machine.stopService();
+    ports.machine.removeService(METRICS_SERVICE);
     pass.report(maintenance("ZooKeeper stopped; data kept on the data storage"));
     return;
   }

@@ -26,4 +26,11 @@ export interface Machine {
   /** Disables and stops it. */
   stopService(): void;
   restartService(): void;
+  /**
+   * Keeps another service of the charm's enabled and running (the metrics service); `restart` after
+   * its unit file or settings changed.
+   */
+  runService(name: string, restart: boolean): void;
+  /** Disables and stops that service, if it is installed. */
+  removeService(name: string): void;
 }

@@ -182,6 +182,21 @@ export class Host implements Machine {
   restartService(): void {
     this.systemctlOrThrow("restart", SERVICE_NAME);
   }
+
+  runService(name: string, restart: boolean): void {
+    if (restart) {
+      this.systemctlOrThrow("daemon-reload");
+      this.systemctlOrThrow("enable", name);
+      this.systemctlOrThrow("restart", name);
+    } else {
+      this.systemctlOrThrow("enable", "--now", name);
+    }
+  }
+
+  removeService(name: string): void {
+    if (!this.exists(`/etc/systemd/system/${name}.service`)) return;
+    this.systemctlOrThrow("disable", "--now", name);
+  }
 }
 
 function readEntry(file: string, name: string): string | undefined {

@@ -116,6 +116,21 @@ export class FakeMachine implements Machine {
     this.launch();
   }
 
+  /** The charm's other services (the metrics service), running or not. */
+  readonly otherServices = new Map<string, { running: boolean; starts: number }>();
+
+  runService(name: string, restart: boolean): void {
+    const service = this.otherServices.get(name) ?? { running: false, starts: 0 };
+    if (restart || !service.running) service.starts++;
+    service.running = true;
+    this.otherServices.set(name, service);
+  }
+
+  removeService(name: string): void {
+    const service = this.otherServices.get(name);
+    if (service) service.running = false;
+  }
+
   /** Whether the service would start at boot. */
   get serviceEnabled(): boolean {
     return this.enabled;

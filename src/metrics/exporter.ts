@@ -1,0 +1,167 @@
+/**
+ * The unit's metrics endpoint (`http://<unit address>:7000/metrics`), a long-running service beside
+ * ZooKeeper's (systemd unit `zookeeper-metrics`, written by the charm). Each scrape reads, fresh:
+ * - ZooKeeper's metrics from `mntr`, named as PrometheusMetricsProvider names them (zookeeper-metrics.ts);
+ * - the JVM's, from its performance counters and /proc (jvm-metrics.ts);
+ * - what ZooKeeper says of this server's place in the ensemble (`conf`: its committed membership),
+ *   beside what Juju plans (the unit count the charm last wrote) and its TLS certificate.
+ * Nothing here reads a secret: `mntr` and `conf` need no credentials, and `conf` prints no password.
+ */
+import { X509Certificate } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { parseConf, parseMntr } from "../../lib/zookeeper/four-letter-word-parsers";
+import { sendFourLetterWord } from "../../lib/zookeeper/four-letter-words";
+import { type MetricFamily, renderExposition, single } from "./exposition";
+import { jvmFamilies } from "./jvm-metrics";
+import { parsePerfData } from "./jvm-perfdata";
+import { readProcessStats } from "./process-stats";
+import { zookeeperFamilies } from "./zookeeper-metrics";
+
+/** What the charm tells the service (metrics.json); re-read on every scrape. */
+export interface ExporterSettings {
+  readonly unit: string;
+  /** This unit's ZooKeeper client endpoint, `address:port`, for `mntr` and `conf`. */
+  readonly server: string;
+  /** How many units Juju plans for the application, as the charm last saw it. */
+  readonly plannedUnits?: number;
+  /** The certificate ZooKeeper serves, when TLS is configured. */
+  readonly certificatePath?: string;
+  /** The user the ZooKeeper JVM runs as (its performance counters are under /tmp/hsperfdata_<user>). */
+  readonly workloadUser: string;
+}
+
+/** What one look at the server found: the metrics, and the health the wake-up watcher compares. */
+export interface Observation {
+  readonly families: MetricFamily[];
+  readonly health: ServerHealth;
+}
+
+export interface ServerHealth {
+  readonly serving: boolean;
+  /** A voting member of the membership the server last committed. */
+  readonly voting: boolean;
+  readonly state: string;
+}
+
+const PROBE_TIMEOUT_MS = 2_000;
+const JVM_MAIN_CLASS = "org.apache.zookeeper.server.quorum.QuorumPeerMain";
+
+/** The ZooKeeper JVM's pid, found by its performance-counter file (one per running JVM of that user). */
+export function findServerJvm(user: string, root = ""): number | undefined {
+  let entries: string[];
+  try {
+    entries = readdirSync(`${root}/tmp/hsperfdata_${user}`);
+  } catch {
+    return undefined;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`${root}/proc/${entry}/cmdline`, "utf8");
+      if (cmdline.split("\0").includes(JVM_MAIN_CLASS)) return Number(entry);
+    } catch {
+      // A JVM that exited without removing its file.
+    }
+  }
+  return undefined;
+}
+
+function jvmMetrics(user: string): MetricFamily[] {
+  const pid = findServerJvm(user);
+  if (pid === undefined) return [];
+  try {
+    return jvmFamilies(parsePerfData(readFileSync(`/tmp/hsperfdata_${user}/${pid}`)), readProcessStats(pid));
+  } catch {
+    return [];
+  }
+}
+
+async function fourLetterWord(server: string, word: string): Promise<string | undefined> {
+  try {
+    return await sendFourLetterWord(server, word, { timeoutMs: PROBE_TIMEOUT_MS });
+  } catch {
+    return undefined;
+  }
+}
+
+function certificateExpiry(path: string | undefined): number | undefined {
+  if (!path) return undefined;
+  try {
+    return Math.floor(Date.parse(new X509Certificate(readFileSync(path)).validTo) / 1000);
+  } catch {
+    return undefined;
+  }
+}
+
+export async function observe(settings: ExporterSettings): Promise<Observation> {
+  const [mntrText, confText] = await Promise.all([
+    fourLetterWord(settings.server, "mntr"),
+    fourLetterWord(settings.server, "conf"),
+  ]);
+  const mntr = mntrText === undefined ? undefined : parseMntr(mntrText);
+  const conf = confText === undefined ? undefined : parseConf(confText);
+  const serving = mntr?.serving === true;
+  const serverId = Number(conf?.values.serverId);
+  const ensemble = conf?.ensemble;
+  const voters = ensemble?.servers.filter((server) => server.role === "participant") ?? [];
+  const voting = voters.some((server) => server.id === serverId);
+  const state = serving ? (mntr?.serverState ?? "unknown") : mntrText === undefined ? "down" : "not serving";
+  const expiry = certificateExpiry(settings.certificatePath);
+  const families: MetricFamily[] = [
+    ...(serving && mntr ? zookeeperFamilies(mntr.values) : []),
+    ...jvmMetrics(settings.workloadUser),
+    single(
+      "zookeeper_server_serving",
+      "gauge",
+      "1 when this unit's ZooKeeper server answers requests (mntr).",
+      serving ? 1 : 0,
+    ),
+    {
+      name: "zookeeper_server_info",
+      type: "gauge",
+      help: "This unit's ZooKeeper server: its state (leader, follower, observer, standalone, not serving, down) and version.",
+      samples: [
+        {
+          name: "zookeeper_server_info",
+          labels: { unit: settings.unit, state, version: mntr?.version?.split(",")[0]?.split("-")[0] ?? "" },
+          value: 1,
+        },
+      ],
+    },
+    single(
+      "zookeeper_server_voting_member",
+      "gauge",
+      "1 when this server is a voting member of the membership it last committed (conf).",
+      ensemble ? (voting ? 1 : 0) : undefined,
+    ),
+    single(
+      "zookeeper_ensemble_config_version",
+      "gauge",
+      "The version (zxid) of the membership this server last committed.",
+      ensemble ? Number(ensemble.version) : undefined,
+    ),
+    single(
+      "zookeeper_ensemble_voters",
+      "gauge",
+      "Voting members in the membership this server last committed.",
+      ensemble ? voters.length : undefined,
+    ),
+    single(
+      "zookeeper_ensemble_planned_units",
+      "gauge",
+      "Units Juju plans for the application (as the charm last saw it).",
+      settings.plannedUnits,
+    ),
+    single(
+      "zookeeper_tls_certificate_expiry_timestamp_seconds",
+      "gauge",
+      "When the certificate this server presents expires (Unix time).",
+      expiry,
+    ),
+  ];
+  return { families, health: { serving, voting, state } };
+}
+
+export async function scrape(settings: ExporterSettings): Promise<string> {
+  return renderExposition((await observe(settings)).families);
+}
