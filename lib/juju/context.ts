@@ -26,7 +26,17 @@ export type SimpleHookKind =
   | "collect-metrics"
   | "meter-status-changed";
 
-export type EventKind = SimpleHookKind | RelationHookKind | StorageHookKind | SecretHookKind | "action";
+/**
+ * `custom`: a charm's own event, dispatched from outside a hook (`juju-exec <unit>
+ * JUJU_DISPATCH_PATH=hooks/<name> ./dispatch`, JUJU_HOOK_NAME exported empty), as ops emits it.
+ */
+export type EventKind =
+  | SimpleHookKind
+  | RelationHookKind
+  | StorageHookKind
+  | SecretHookKind
+  | "action"
+  | "custom";
 
 export interface RelationInfo {
   /** The local endpoint name, e.g. `cluster`. */
@@ -166,6 +176,7 @@ function classify(dispatchPath: string): { kind: EventKind; eventName: string } 
   const storage = STORAGE_SUFFIX.exec(name);
   if (storage?.groups) return { kind: storage.groups.kind as StorageHookKind, eventName: name };
   if (SECRET_HOOK.test(name)) return { kind: name as SecretHookKind, eventName: name };
+  if (/^[a-z][a-z0-9-]*$/.test(name)) return { kind: "custom", eventName: name };
   throw new ContextError(`unknown hook ${JSON.stringify(name)}`);
 }
 
@@ -228,7 +239,10 @@ export function contextFromEnv(env: Env): JujuContext {
   const dispatchPath = required(env, "JUJU_DISPATCH_PATH");
   const { kind, eventName } = classify(dispatchPath);
   const hookName = exported(env, "JUJU_HOOK_NAME");
-  if (kind !== "action" && hookName !== eventName) {
+  if (kind === "custom" && hookName !== "") {
+    throw new ContextError(`unknown hook ${JSON.stringify(eventName)}`);
+  }
+  if (kind !== "action" && kind !== "custom" && hookName !== eventName) {
     throw new ContextError(`JUJU_HOOK_NAME ${JSON.stringify(hookName)} does not match ${dispatchPath}`);
   }
   const unitName = required(env, "JUJU_UNIT_NAME");

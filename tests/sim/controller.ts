@@ -38,6 +38,12 @@ import { TOOL_NAMES } from "./tools";
 
 /** The action Juju 3 runs for `juju exec` (core/actions JujuExecActionName). */
 const JUJU_EXEC = "juju-exec";
+/**
+ * Commands sent by `juju-exec` on the unit's machine (the uniter's run listener, not an action): run
+ * like `juju exec`'s but without the action's variables. Kept off the model's task list.
+ */
+const RUN_COMMANDS = "run-commands";
+const UNIT_ARG = /^(?:[a-z][a-z0-9-]*\/\d+|unit-[a-z][a-z0-9-]*-\d+)$/;
 
 export { JUJU_VERSION };
 
@@ -162,6 +168,8 @@ export class Controller {
   readonly network: ModelNetwork | undefined;
   /** Units whose agent restarted (restartAgent): their relation-broken has no remote app. */
   private readonly restartedAgents = new Set<string>();
+  /** Tasks that are `juju-exec` commands from a machine (run listener), not actions. */
+  private readonly commandRecords = new Set<string>();
 
   private constructor(
     options: ControllerOptions,
@@ -225,6 +233,7 @@ export class Controller {
 
   private async handleTool(request: ToolRequest): Promise<ToolOutput> {
     this.toolCalls.get(request.contextId)?.push(request.tool);
+    if (request.tool === "juju-exec") return this.jujuExecOnMachine(request);
     if (request.tool === "systemctl") {
       const machine = [...this.machines.values()].find((candidate) => candidate.owns(request.pid));
       if (!machine)
@@ -793,8 +802,14 @@ export class Controller {
   }
 
   /** Puts an action on a unit's queue; its agent runs it between hooks. */
-  private queueAction(unit: string, name: string, params: Readonly<Record<string, unknown>>): ActionRecord {
+  private queueAction(
+    unit: string,
+    name: string,
+    params: Readonly<Record<string, unknown>>,
+    runCommands = false,
+  ): ActionRecord {
     const id = String(this.model.nextActionId++);
+    if (runCommands) this.commandRecords.add(id);
     const record: ActionRecord = {
       id,
       unit,
@@ -835,6 +850,61 @@ export class Controller {
     if (record.status === "failed")
       return { code: code || 1, stdout, stderr: `${stderr}ERROR ${record.message}\n` };
     return { code, stdout, stderr };
+  }
+
+  /**
+   * `juju-exec [-u] <unit> <commands…>` run on a machine (/usr/bin/juju-exec, as jujud links it):
+   * through the unit agent's run listener, queued ahead of hooks and run behind the machine's hook
+   * lock in a full hook context whose changes are committed whatever the exit code; the command's
+   * stdout, stderr and exit code come back (J:cmd/jujud/run/run.go, worker/uniter/runcommands).
+   */
+  private async jujuExecOnMachine(request: ToolRequest): Promise<ToolOutput> {
+    const fail = (message: string, code = 1): ToolOutput => ({
+      code,
+      stdout: "",
+      stderr: `ERROR ${message}\n`,
+    });
+    if (request.contextId !== "")
+      return fail(`juju-exec cannot be called from within a hook, have context "${request.contextId}"`);
+    const machine = [...this.machines.values()].find((candidate) => candidate.owns(request.pid));
+    if (!machine) return fail("juju-exec: not on a machine of this model");
+    const args = [...request.args];
+    let unitArg: string | undefined;
+    while (args[0]?.startsWith("-")) {
+      const option = args.shift()!;
+      if (option === "-u" || option === "--unit") unitArg = args.shift();
+      else if (option === "--") break;
+      else return fail(`option ${option} is not supported by the emulator's juju-exec`, 2);
+    }
+    if (!unitArg && args[0] && UNIT_ARG.test(args[0])) unitArg = args.shift();
+    const here = Object.values(this.model.units).filter((unit) => unit.machine === machine.id);
+    if (!unitArg) {
+      if (here.length !== 1) return fail("missing unit-name", 2);
+      unitArg = here[0]!.name;
+    }
+    const unitName = unitArg.startsWith("unit-") ? unitArg.slice(5).replace(/-(\d+)$/, "/$1") : unitArg;
+    if (args.length === 0) return fail("missing commands", 2);
+    const unit = here.find((candidate) => candidate.name === unitName);
+    if (!unit) return fail(`unit "${unitName}" not found on this machine`);
+    if (!this.agents.has(unit.name) || unit.agentLost)
+      return fail(`dialing juju run socket: unit "${unitName}" agent is not running`);
+    // One argument is the script; several are joined, quoting those that need it (utils.CommandString).
+    const command =
+      args.length === 1
+        ? args[0]!
+        : args.map((arg) => (/[\s"\\]/.test(arg) ? JSON.stringify(arg) : arg)).join(" ");
+    const record = this.queueAction(unit.name, RUN_COMMANDS, { command }, true);
+    await this.actionFinished(record);
+    this.commandRecords.delete(record.id);
+    delete this.model.actions[record.id];
+    if (record.status === "cancelled") return fail("command execution aborted");
+    const results = record.results;
+    const code = typeof results["return-code"] === "number" ? results["return-code"] : 1;
+    return {
+      code: record.status === "failed" ? code || 1 : code,
+      stdout: typeof results.stdout === "string" ? results.stdout : "",
+      stderr: `${typeof results.stderr === "string" ? results.stderr : ""}${record.status === "failed" ? `ERROR ${record.message}\n` : ""}`,
+    };
   }
 
   private async actionFinished(record: ActionRecord): Promise<void> {
@@ -1132,11 +1202,16 @@ export class Controller {
 
   private async runActionOp(unit: Unit, actionId: string, view: UnitView): Promise<void> {
     const record = this.model.actions[actionId]!;
-    const isExec = record.name === JUJU_EXEC;
+    const runCommands = this.commandRecords.has(actionId);
+    const isExec = record.name === JUJU_EXEC || runCommands;
     record.status = "running";
     record.started = now();
     const previous = unit.agentStatus;
-    unit.agentStatus = { status: "executing", message: `running action ${record.name}`, since: now() };
+    unit.agentStatus = {
+      status: "executing",
+      message: runCommands ? "running commands" : `running action ${record.name}`,
+      since: now(),
+    };
     const descriptor: HookDescriptor = { kind: "action", name: record.name, actionId };
     const context = new HookContext(this.model, unit.name, descriptor, view, { now: this.secretNow });
     this.contexts.set(context.contextId, context);
@@ -1144,6 +1219,12 @@ export class Controller {
       const env = this.hookEnv(unit, context, descriptor);
       // RunCommands does not set JUJU_DISPATCH_PATH; only charm hooks and actions get it.
       if (isExec) delete env.JUJU_DISPATCH_PATH;
+      if (runCommands) {
+        // A command context, not an action's: JUJU_HOOK_NAME is exported empty.
+        delete env.JUJU_ACTION_NAME;
+        delete env.JUJU_ACTION_UUID;
+        delete env.JUJU_ACTION_TAG;
+      }
       const result = await this.machine(unit.name).run(
         isExec ? ["/bin/bash", "-c", String(record.params.command)] : [`${unitDir(unit, "charm")}/dispatch`],
         env,

@@ -167,6 +167,43 @@ describe("hook context and tool errors through the real executables", () => {
     });
   });
 
+  it("runs /usr/bin/juju-exec from a machine's own process as the unit agent's run listener does", async () => {
+    const machine = c.machine("probe/0");
+    const bare = { PATH: "/usr/bin:/bin" };
+    // A full hook context with JUJU_HOOK_NAME empty and no action; changes kept whatever the exit code.
+    const result = await machine.run(
+      [
+        "juju-exec",
+        "probe/0",
+        "echo ctx=$JUJU_CONTEXT_ID hook=[$JUJU_HOOK_NAME] action=[$JUJU_ACTION_NAME]; relation-set -r peers:0 woken=yes; exit 3",
+      ],
+      bare,
+      "/",
+    );
+    expect(result.code).toBe(3);
+    expect(result.stdout).toMatch(/^ctx=probe\/0-run-commands-\d+ hook=\[\] action=\[\]\n$/);
+    expect(c.model.relations[0]!.unitBags["probe/0"]!.data.woken).toBe("yes");
+    // The only unit on the machine is the default; several words are one command line.
+    expect(await machine.run(["juju-exec", "echo", "hello", "world"], bare, "/")).toMatchObject({
+      code: 0,
+      stdout: "hello world\n",
+    });
+    expect(await machine.run(["juju-exec", "probe/1", "true"], bare, "/")).toMatchObject({
+      code: 1,
+      stderr: 'ERROR unit "probe/1" not found on this machine\n',
+    });
+    expect(
+      await machine.run(
+        ["juju-exec", "probe/0", "true"],
+        { ...bare, JUJU_CONTEXT_ID: "probe/0-install-1" },
+        "/",
+      ),
+    ).toMatchObject({
+      code: 1,
+      stderr: 'ERROR juju-exec cannot be called from within a hook, have context "probe/0-install-1"\n',
+    });
+  });
+
   it("kills a juju exec command at its timeout: the task fails as cancelled and its writes are discarded", async () => {
     const result = await c.exec(
       "probe/0",

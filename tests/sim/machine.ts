@@ -2,7 +2,8 @@
  * One emulated machine: a private mount namespace (and hostname) kept alive by a holder process.
  * /etc, /var, /usr, /opt, /srv, /root and /home are overlays whose writes land in the machine's own
  * directory; /tmp and /run are fresh tmpfs; /var/lib/juju is bound to the controller's agent files;
- * /usr/bin/systemctl is the emulator's service manager client. Processes join it with nsenter, so
+ * /usr/bin/systemctl is the emulator's service manager client. /usr/bin/juju-exec (to jujuc) reaches
+ * the unit agents as Juju's does. Processes join it with nsenter, so
  * a charm writes /etc/zookeeper/... and starts services exactly as on a real machine.
  * Needs root (mount namespaces). By default machines share the emulator's network namespace, each
  * with its own 127.x.y.z; with `ownNetwork` each has a network namespace of its own (network.ts plugs
@@ -17,6 +18,7 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
@@ -58,6 +60,7 @@ export interface MachineOptions {
 
 /** Where a machine with its own network finds the hook-tool server's socket. */
 export const AGENT_SOCKET = "/var/lib/juju/agent.socket";
+const JUJU_EXEC_TARGET = "/var/lib/juju/tools/jujuc";
 
 export interface SpawnOptions {
   readonly env: NodeJS.ProcessEnv;
@@ -116,6 +119,9 @@ export class MachineHost {
     }
     mkdirSync(join(dir, "juju"), { recursive: true });
     mkdirSync(join(dir, "journal"), { recursive: true });
+    // As jujud links it on every machine: /usr/bin/juju-exec → the agent's tools (jujuc here).
+    mkdirSync(join(dir, "upper", "usr", "bin"), { recursive: true });
+    symlinkSync(JUJU_EXEC_TARGET, join(dir, "upper", "usr", "bin", "juju-exec"));
     const lower = (name: string) => (options.image ? join(options.image, name) : `/${name}`);
     if (options.image) {
       // The machine resolves names as the host does (a cloud machine gets its resolver from DHCP).

@@ -180,6 +180,13 @@ describe("contextFromEnv", () => {
     expect(() => contextFromEnv({})).toThrow(/JUJU_DISPATCH_PATH is not set/);
   });
 
+  it("takes a charm's own event dispatched by juju-exec (JUJU_HOOK_NAME exported empty)", () => {
+    const context = contextFromEnv(hook("zookeeper-health-changed", { JUJU_HOOK_NAME: "" }));
+    expect(context.kind).toBe("custom");
+    expect(context.eventName).toBe("zookeeper-health-changed");
+    expect(() => contextFromEnv(hook("install", { JUJU_HOOK_NAME: "" }))).toThrow(/does not match/);
+  });
+
   it("rejects an unknown hook, a bad unit name, and a mismatched hook name", () => {
     expect(() => contextFromEnv(hook("frobnicate"))).toThrow(/unknown hook/);
     expect(() => contextFromEnv(hook("install", { JUJU_UNIT_NAME: "zookeeper" }))).toThrow(/<app>\/<number>/);
