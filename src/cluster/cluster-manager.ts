@@ -2,6 +2,7 @@ import { type Bag, blocked, type Hook, maintenance, type Relation, waiting } fro
 import type { EnsembleConfig } from "../../lib/zookeeper";
 import { type ClientView, clientPasswords, readClients } from "../clients/client-provider";
 import { serveClients } from "../clients/serve-clients";
+import { COS_ASSETS_PATH, type CosAssets, cosAgentMayChange, publishCosAgent } from "../cos/cos-agent";
 import type { Admin, Clock, Ensemble, Machine, Ports } from "../ports";
 import { nextTlsPhase } from "../tls/tls-phase";
 import { TLS_PATHS, type TlsView } from "../tls/tls-requirer";
@@ -11,6 +12,7 @@ import {
   CONF_DIR,
   MANAGED_FILES,
   METRICS_FILES,
+  METRICS_PORT,
   METRICS_SERVICE,
   PORTS,
   renderMetricsSettings,
@@ -223,7 +225,9 @@ export class ClusterManager {
     this.state = loadLocalState(this.host);
     if (this.hook.context.kind === "update-status" && (await this.stillSettled())) return;
     this.settled = undefined;
-    const waitUntil = this.clock.now() + TRANSIENT_WAIT_MS;
+    // The metrics service's health event (src/metrics/health-watch.ts) reports what it sees at once:
+    // the next change wakes the charm again.
+    const waitUntil = this.clock.now() + (this.hook.context.kind === "custom" ? 0 : TRANSIENT_WAIT_MS);
     try {
       for (let passes = 0; ; ) {
         this.pass = new Pass();
@@ -290,7 +294,7 @@ export class ClusterManager {
   private async reconcileOnce(): Promise<void> {
     const prepared = this.prepare();
     if (!prepared) return;
-    if (!prepared.departing) this.runMetricsService(prepared);
+    if (!prepared.departing) this.serveMetrics(prepared);
     const seen = await this.observe(prepared);
     if (prepared.departing) {
       await leave(this.pass, {
@@ -308,10 +312,21 @@ export class ClusterManager {
     this.settled = await server.run(prepared, current, seen.running);
   }
 
-  /** The metrics service (src/metrics): written, and (re)started when its files change. */
-  private runMetricsService(prepared: Prepared): void {
-    const charmDir = process.env.JUJU_CHARM_DIR;
+  /**
+   * The metrics service (src/metrics): written, and (re)started when its files change; and what a
+   * COS collector needs to scrape it (cos-agent).
+   */
+  private serveMetrics(prepared: Prepared): void {
+    const charmDir = this.hook.context.charmDir;
     if (!prepared.address || !charmDir) return;
+    if (cosAgentMayChange(this.hook)) {
+      const assets = this.host.read(`${charmDir}/${COS_ASSETS_PATH}`);
+      publishCosAgent(
+        this.hook,
+        assets === undefined ? undefined : (JSON.parse(assets) as CosAssets),
+        `${prepared.address}:${METRICS_PORT}`,
+      );
+    }
     const input = {
       node: process.execPath,
       charmDir,

@@ -12,6 +12,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { parseConf, parseMntr } from "../../lib/zookeeper/four-letter-word-parsers";
 import { sendFourLetterWord } from "../../lib/zookeeper/four-letter-words";
 import { type MetricFamily, renderExposition, single } from "./exposition";
+import type { Health } from "./health-watch";
 import { jvmFamilies } from "./jvm-metrics";
 import { parsePerfData } from "./jvm-perfdata";
 import { readProcessStats } from "./process-stats";
@@ -28,19 +29,14 @@ export interface ExporterSettings {
   readonly certificatePath?: string;
   /** The user the ZooKeeper JVM runs as (its performance counters are under /tmp/hsperfdata_<user>). */
   readonly workloadUser: string;
+  /** The charm directory: when set, health changes wake the charm (health-watch.ts). */
+  readonly charmDir?: string;
 }
 
 /** What one look at the server found: the metrics, and the health the wake-up watcher compares. */
 export interface Observation {
   readonly families: MetricFamily[];
-  readonly health: ServerHealth;
-}
-
-export interface ServerHealth {
-  readonly serving: boolean;
-  /** A voting member of the membership the server last committed. */
-  readonly voting: boolean;
-  readonly state: string;
+  readonly health: Health;
 }
 
 const PROBE_TIMEOUT_MS = 2_000;
@@ -84,16 +80,22 @@ async function fourLetterWord(server: string, word: string): Promise<string | un
   }
 }
 
-function certificateExpiry(path: string | undefined): number | undefined {
+/** The validity of the certificate ZooKeeper presents, in Unix seconds. */
+function certificateValidity(path: string | undefined): { from: number; to: number } | undefined {
   if (!path) return undefined;
   try {
-    return Math.floor(Date.parse(new X509Certificate(readFileSync(path)).validTo) / 1000);
+    const certificate = new X509Certificate(readFileSync(path));
+    return {
+      from: Math.floor(Date.parse(certificate.validFrom) / 1000),
+      to: Math.floor(Date.parse(certificate.validTo) / 1000),
+    };
   } catch {
     return undefined;
   }
 }
 
-export async function observe(settings: ExporterSettings): Promise<Observation> {
+/** The server's own word on itself (`mntr`, `conf`): its health, and what the metrics need. */
+async function readServer(settings: ExporterSettings) {
   const [mntrText, confText] = await Promise.all([
     fourLetterWord(settings.server, "mntr"),
     fourLetterWord(settings.server, "conf"),
@@ -106,7 +108,19 @@ export async function observe(settings: ExporterSettings): Promise<Observation> 
   const voters = ensemble?.servers.filter((server) => server.role === "participant") ?? [];
   const voting = voters.some((server) => server.id === serverId);
   const state = serving ? (mntr?.serverState ?? "unknown") : mntrText === undefined ? "down" : "not serving";
-  const expiry = certificateExpiry(settings.certificatePath);
+  const health: Health = { serving, voting, answering: mntrText !== undefined };
+  return { mntr, ensemble, voters, state, health };
+}
+
+export async function readHealth(settings: ExporterSettings): Promise<Health> {
+  return (await readServer(settings)).health;
+}
+
+export async function observe(settings: ExporterSettings): Promise<Observation> {
+  const { mntr, ensemble, voters, state, health } = await readServer(settings);
+  const serving = health.serving;
+  const voting = health.voting;
+  const validity = certificateValidity(settings.certificatePath);
   const families: MetricFamily[] = [
     ...(serving && mntr ? zookeeperFamilies(mntr.values) : []),
     ...jvmMetrics(settings.workloadUser),
@@ -156,10 +170,16 @@ export async function observe(settings: ExporterSettings): Promise<Observation> 
       "zookeeper_tls_certificate_expiry_timestamp_seconds",
       "gauge",
       "When the certificate this server presents expires (Unix time).",
-      expiry,
+      validity?.to,
+    ),
+    single(
+      "zookeeper_tls_certificate_start_timestamp_seconds",
+      "gauge",
+      "When the certificate this server presents became valid (Unix time).",
+      validity?.from,
     ),
   ];
-  return { families, health: { serving, voting, state } };
+  return { families, health };
 }
 
 export async function scrape(settings: ExporterSettings): Promise<string> {

@@ -70,6 +70,7 @@ export function renderMetricsSettings(input: MetricsServiceInput): string {
     plannedUnits: input.plannedUnits,
     ...(input.certificatePath ? { certificatePath: input.certificatePath } : {}),
     workloadUser: WORKLOAD_USER,
+    charmDir: input.charmDir,
   };
   return `${JSON.stringify(settings, null, 2)}\n`;
 }
