@@ -2,9 +2,55 @@
 // Node.js 18 and later with nothing from node_modules at run time. With --sim it bundles the Juju
 // emulator's CLI and the demo's ZooKeeper client into build/sim/ instead (development tools), and
 // with --test-charm NAME a test charm of tests/charms/NAME into build/charms/NAME.
-import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { basename, extname, join } from "node:path";
 import { build } from "esbuild";
+import { parse } from "yaml";
+
+/**
+ * dist/cos-assets.json: the alert rules and dashboards of src/cos, prepared as the cos_agent library
+ * prepares them from a charm's directories (src/cos/cos-agent.ts adds the model's topology at run
+ * time). Rule files: `{groups: [...]}`, or one rule, which becomes a group named after the file.
+ * Dashboards: uid = shake256("<charm>-<path>", 20 bytes), tagged "charm: <charm>", then
+ * base64(xz(JSON)) — Python's lzma.compress default (xz container, CRC64, preset 6).
+ */
+function cosAssets(charm) {
+  const rulesDir = "src/cos/prometheus_alert_rules";
+  const metricsRuleGroups = [];
+  for (const file of readdirSync(rulesDir).sort()) {
+    if (![".rule", ".rules", ".yml", ".yaml"].includes(extname(file))) continue;
+    const content = parse(readFileSync(join(rulesDir, file), "utf8"));
+    if (Array.isArray(content?.groups)) metricsRuleGroups.push(...content.groups);
+    else if (content?.alert)
+      metricsRuleGroups.push({ name: basename(file, extname(file)), rules: [content] });
+  }
+  const dashboardsDir = "src/cos/grafana_dashboards";
+  const dashboards = readdirSync(dashboardsDir)
+    .sort()
+    .map((file) => {
+      const path = join(dashboardsDir, file);
+      const dashboard = JSON.parse(readFileSync(path, "utf8"));
+      dashboard.uid = createHash("shake256", { outputLength: 20 }).update(`${charm}-${path}`).digest("hex");
+      const tags = dashboard.tags ?? [];
+      if (!tags.some((tag) => tag.startsWith("charm: "))) dashboard.tags = [...tags, `charm: ${charm}`];
+      const xz = execFileSync("xz", ["--format=xz", "--check=crc64", "-6", "-c"], {
+        input: JSON.stringify(dashboard),
+      });
+      return xz.toString("base64");
+    });
+  return { metricsRuleGroups, dashboards };
+}
 
 const quiet = process.argv.includes("--quiet");
 const testCharm = process.argv.includes("--test-charm")
@@ -67,6 +113,7 @@ if (testCharm) {
   });
   const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
   if (!quiet) console.log(`dist/charm.js: ${bytes} bytes`);
+  writeFileSync("dist/cos-assets.json", `${JSON.stringify(cosAssets("zookeeper"))}\n`);
   // The metrics service the charm runs on every unit (src/metrics/main.ts).
   await build({
     entryPoints: ["src/metrics/main.ts"],

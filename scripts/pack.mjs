@@ -28,6 +28,7 @@ put("dispatch", undefined, 0o755);
 put("metadata.yaml");
 put("dist/charm.js");
 put("dist/metrics.js");
+put("dist/cos-assets.json");
 put("README.md");
 put("LICENSE");
 if (recipe.config?.options && Object.keys(recipe.config.options).length > 0) {

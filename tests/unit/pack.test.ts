@@ -19,6 +19,8 @@ describe("pack", () => {
       "metadata.yaml": "-rw-r--r--",
       "manifest.yaml": "-rw-r--r--",
       "dist/charm.js": "-rw-r--r--",
+      "dist/metrics.js": "-rw-r--r--",
+      "dist/cos-assets.json": "-rw-r--r--",
       "README.md": "-rw-r--r--",
       LICENSE: "-rw-r--r--",
     });
@@ -28,7 +30,7 @@ describe("pack", () => {
     expect(metadata).toMatchObject({
       name: "zookeeper",
       peers: { cluster: { interface: "cluster" } },
-      provides: { zookeeper: { interface: "zookeeper" } },
+      provides: { zookeeper: { interface: "zookeeper" }, "cos-agent": { interface: "cos_agent", limit: 1 } },
       storage: { data: { type: "filesystem" } },
     });
     const bundle = execFileSync("unzip", ["-p", charm, "dist/charm.js"], { encoding: "utf8" });
