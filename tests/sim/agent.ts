@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import type { HookDescriptor, UnitView } from "./hook-context";
 import {
+  type Charm,
   effectiveConfig,
   endpointOf,
   isPeer,
@@ -32,6 +33,8 @@ export interface RelationSeen {
 export interface NextHook {
   readonly kind: "hook";
   readonly hook: HookDescriptor;
+  /** For upgrade-charm after `juju refresh`: the charm whose files the agent deploys first. */
+  readonly deploy?: Charm;
   /** The relation members the hook's relation-list shows (joined includes, departed excludes). */
   readonly view: UnitView;
   /** Records the hook as handled; called only after it succeeded and committed. */
@@ -65,6 +68,8 @@ export class UnitAgentState {
   /** `<secret id>/<revision>` the owner was told by secret-remove it may prune. */
   readonly removalsNotified = new Set<string>();
   updateStatusDue = 0;
+  /** The charm's files were swapped for a new revision; upgrade-charm has not succeeded yet. */
+  upgradePending = false;
 
   constructor(readonly unit: string) {}
 
@@ -137,9 +142,13 @@ export class UnitAgentState {
         this.removed = true;
         return undefined;
       }
-      return hook({ kind: "hook", name: "install" }, () => {
-        this.installed = true;
-      });
+      // A unit refreshed before its install deploys the new charm for it.
+      return {
+        ...hook({ kind: "hook", name: "install" }, () => {
+          this.installed = true;
+        }),
+        ...((unit.charmRevision ?? 0) !== app.charm.revision ? { deploy: app.charm } : {}),
+      };
     }
 
     if (!dying) {
@@ -274,6 +283,26 @@ export class UnitAgentState {
       .filter((record) => record.unit === unit.name && record.status === "pending")
       .sort((a, b) => Number(a.id) - Number(b.id))[0];
     if (action) return { kind: "action", actionId: action.id, view: this.view() };
+
+    // `juju refresh`: after actions and commands, before config-changed and relation hooks, the
+    // agent deploys the new charm's files, runs upgrade-charm, then always config-changed
+    // (resolver.go charmModified; operation/deploy.go; runhook.go Commit queues config-changed).
+    if (
+      this.installed &&
+      !dying &&
+      (this.upgradePending || (unit.charmRevision ?? 0) !== app.charm.revision)
+    ) {
+      return {
+        kind: "hook",
+        hook: { kind: "hook", name: "upgrade-charm" },
+        view: this.view(),
+        deploy: app.charm,
+        done: () => {
+          this.upgradePending = false;
+          this.configSeen = undefined;
+        },
+      };
+    }
 
     if (this.startQueued && !dying) {
       return hook({ kind: "hook", name: "start" }, () => {

@@ -20,6 +20,7 @@ export interface CommandIO {
 export const USAGE = `Usage: npm run --silent sim -- <verb> [arguments]   (model dir: --model-dir DIR, JUJU_SIM_MODEL_DIR, default .sim)
 
   deploy <charm file|dir> [app] [-n N] [--config key=value …]
+  refresh <app> --path <charm file|dir>   a new revision: upgrade-charm, then config-changed, on every unit
   add-unit <app> [-n N]            remove-unit <unit> …         scale-application <app> <N>
   integrate|relate <a[:ep]> <b[:ep]>                           remove-relation <a> <b>
   config <app> [key | key=value … | --reset key]               model-config [key[=value] …]
@@ -136,6 +137,16 @@ export async function executeCommand(
         io.err(
           `Deployed "${app.name}" from local charm "${app.charm.meta.name}", revision ${app.charm.revision}\n`,
         );
+        return 0;
+      }
+      case "refresh": {
+        const parsed = parseArgs(args, ["--path"]);
+        const [app] = parsed.positional;
+        const charm = parsed.options.get("--path")?.at(-1);
+        if (!app) throw new UsageError("refresh needs an application");
+        if (!charm) throw new UsageError("refreshing a local charm requires either --path or --switch");
+        const refreshed = controller.refresh(app, isAbsolute(charm) ? charm : join(io.cwd, charm));
+        io.err(`Added local charm "${refreshed.meta.name}", revision ${refreshed.revision}, to the model\n`);
         return 0;
       }
       case "add-unit": {

@@ -6,7 +6,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes, randomInt, randomUUID } from "node:crypto";
-import { copyFileSync, cpSync, existsSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { enterScopeSettings, type NextHook, UnitAgentState } from "./agent";
@@ -19,6 +19,7 @@ import { AGENT_SOCKET, type ExecResult, MachineHost } from "./machine";
 import {
   type ActionRecord,
   type Application,
+  type Charm,
   effectiveConfig,
   endpointOf,
   type LogRecord,
@@ -170,6 +171,8 @@ export class Controller {
   private readonly restartedAgents = new Set<string>();
   /** Tasks that are `juju-exec` commands from a machine (run listener), not actions. */
   private readonly commandRecords = new Set<string>();
+  /** Every charm revision deployed or refreshed to, by `<app>/<revision>` (agents diff their files). */
+  private readonly charms = new Map<string, Charm>();
 
   private constructor(
     options: ControllerOptions,
@@ -308,8 +311,98 @@ export class Controller {
         scope: [],
       };
     }
+    this.charms.set(`${name}/${charm.revision}`, charm);
     await this.addUnit(name, options.numUnits ?? 1);
     return app;
+  }
+
+  /**
+   * `juju refresh <app> --path <charm>`: the charm gets the next local revision; Juju refuses a
+   * different charm name, an established relation whose endpoint the new charm lacks, and storage
+   * changes that would strand attached storage (state/application.go SetCharm: checkRelationsOps,
+   * checkStorageUpgrade). Settings the new charm still has (and still accepts) are kept, new
+   * options take their defaults; peer relations the new charm adds are created, dropped ones go.
+   * Each unit's agent then deploys the files and runs upgrade-charm, then config-changed.
+   */
+  refresh(appName: string, charmPath: string): Charm {
+    this.assertAlive();
+    const app = this.application(appName);
+    const staging = join(this.modelDir, "charms", `${Date.now()}-${randomBytes(3).toString("hex")}`);
+    const charm = loadCharm(charmPath, staging, app.charm.revision + 1);
+    const url = `local:${charm.meta.name}-${charm.revision}`;
+    const refuse = (reason: string) => {
+      rmSync(staging, { recursive: true, force: true });
+      return new Error(`cannot upgrade application "${appName}" to charm "${url}": ${reason}`);
+    };
+    if (charm.meta.name !== app.charm.meta.name)
+      throw new Error(`cannot refresh "${app.charm.meta.name}" to "${charm.meta.name}"`);
+    const declared = { ...charm.meta.provides, ...charm.meta.requires };
+    for (const relation of Object.values(this.model.relations)) {
+      if (relation.life !== "alive" || relation.endpoints.length !== 2) continue;
+      const own = relation.endpoints.find((endpoint) => endpoint.app === appName);
+      if (own && !declared[own.endpoint]) {
+        const spec = relation.endpoints.map((endpoint) => `${endpoint.app}:${endpoint.endpoint}`).join(" ");
+        throw refuse(`would break relation "${spec}"`);
+      }
+    }
+    const inUse = new Set(
+      this.unitsOf(appName).flatMap((unit) => unit.storage.map((id) => id.slice(0, id.indexOf("/")))),
+    );
+    for (const [name, before] of Object.entries(app.charm.meta.storage)) {
+      const after = charm.meta.storage[name];
+      if (!after) {
+        if (inUse.has(name)) throw refuse(`in-use storage "${name}" removed`);
+        continue;
+      }
+      if (after.type !== before.type)
+        throw refuse(`existing storage "${name}" type changed from "${before.type}" to "${after.type}"`);
+      if ((after.location ?? "") !== (before.location ?? ""))
+        throw refuse(
+          `existing storage "${name}" location changed from "${before.location ?? ""}" to "${after.location ?? ""}"`,
+        );
+    }
+    // Settings the new charm does not declare, or whose value its type refuses, are dropped.
+    const config: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(app.config)) {
+      const option = charm.config[key];
+      if (!option) continue;
+      try {
+        config[key] = convertConfigValue(charm, key, String(value));
+      } catch {
+        // Back to the default, silently, as Juju does.
+      }
+    }
+    for (const relation of Object.values(this.model.relations)) {
+      const peer = relation.endpoints.length === 1 && relation.endpoints[0]!.app === appName;
+      if (peer && relation.life === "alive" && !charm.meta.peers[relation.endpoints[0]!.endpoint])
+        relation.life = "dying";
+    }
+    for (const [endpoint, decl] of Object.entries(charm.meta.peers)) {
+      const exists = Object.values(this.model.relations).some(
+        (relation) =>
+          relation.life === "alive" &&
+          relation.endpoints.length === 1 &&
+          relation.endpoints[0]!.app === appName &&
+          relation.endpoints[0]!.endpoint === endpoint,
+      );
+      if (exists) continue;
+      const id = this.model.nextRelationId++;
+      this.model.relations[id] = {
+        id,
+        interface: decl.interface,
+        endpoints: [{ app: appName, endpoint, role: "peer" }],
+        life: "alive",
+        appBags: { [appName]: { data: {}, version: 0 } },
+        unitBags: {},
+        scope: [],
+      };
+    }
+    app.charm = charm;
+    app.config = config;
+    app.configVersion += 1;
+    this.charms.set(`${appName}/${charm.revision}`, charm);
+    this.kick();
+    return charm;
   }
 
   /** `juju add-unit <app> -n N`; returns the new unit names. */
@@ -336,6 +429,7 @@ export class Controller {
         openedPorts: [],
         storage: [],
         statusSetByCharm: false,
+        charmRevision: app.charm.revision,
       };
       this.model.units[name] = unit;
       const host = Number(machineId) + 1;
@@ -429,6 +523,27 @@ export class Controller {
       error: undefined,
       forced: [],
     });
+  }
+
+  /**
+   * The agent's charm deploy (charm/manifest_deployer.go): files of the unit's old charm that the new
+   * one lacks are removed, the new charm's are copied over, and files the charm wrote itself stay.
+   */
+  private deployCharm(unit: Unit, charm: Charm): void {
+    const machine = this.machine(unit.name);
+    const target = join(machine.jujuDir, "agents", `unit-${unit.app}-${unit.number}`, "charm");
+    const old = this.charms.get(`${unit.app}/${unit.charmRevision ?? 0}`);
+    const files = (dir: string): Set<string> =>
+      new Set((readdirSync(dir, { recursive: true }) as string[]).map((path) => path.toString()));
+    if (old) {
+      const kept = files(charm.dir);
+      for (const path of [...files(old.dir)].sort().reverse()) {
+        if (!kept.has(path)) rmSync(join(target, path), { recursive: true, force: true });
+      }
+    }
+    cpSync(charm.dir, target, { recursive: true });
+    unit.charmRevision = charm.revision;
+    this.log(unit.name, "INFO", "juju.worker.uniter.charm", `deployed charm revision ${charm.revision}`);
   }
 
   /** `juju remove-unit <unit> …`: the units run their teardown hooks, then their machines go. */
@@ -1069,6 +1184,10 @@ export class Controller {
     forced = false,
   ): Promise<HookRunRecord | undefined> {
     const hook = op.hook;
+    if (op.deploy && unit.charmRevision !== op.deploy.revision) {
+      this.deployCharm(unit, op.deploy);
+      if (hook.name === "upgrade-charm") agent.state.upgradePending = true;
+    }
     if (hook.name === "leader-elected" && this.application(unit.app).leader !== unit.name) {
       // runhook.go Prepare: leader-elected is skipped, and counts as done, once the unit no longer
       // leads (returning without that would retry it forever).

@@ -113,6 +113,11 @@ export interface Unit {
   statusSetByCharm: boolean;
   /** The controller has lost the unit's agent (its machine's network is cut). */
   agentLost?: boolean;
+  /**
+   * The revision of the application's charm whose files the unit's agent has deployed; behind the
+   * application's after `juju refresh` until the agent swaps them (status shows `upgrading-from`).
+   */
+  charmRevision?: number;
 }
 
 export interface RelationEndpoint {

@@ -98,6 +98,9 @@ export function formattedStatus(model: Model): Record<string, unknown> {
         "workload-status": info(displayedWorkload(unit)),
         "juju-status": info(displayedAgent(unit), model.jujuVersion),
       };
+      // While its agent has not yet deployed the application's refreshed charm (processUnit).
+      if (unit.charmRevision !== undefined && unit.charmRevision !== app.charm.revision)
+        entry["upgrading-from"] = `local:${app.charm.meta.name}-${unit.charmRevision}`;
       if (app.leader === unit.name) entry.leader = true;
       entry.machine = unit.machine;
       if (unit.openedPorts.length > 0) entry["open-ports"] = [...unit.openedPorts];
