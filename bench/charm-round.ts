@@ -2,7 +2,8 @@
  * One round of charm measurements on the Juju emulator with real ZooKeeper: deploy -n 3, the cost
  * of single hooks on the settled model (each run next to a bare `node -e 0` and an empty hook in the
  * same machine), a rolling restart after a config change, 3 → 5, 5 → 3 and the removal of the
- * ZooKeeper leader's unit, each with a client writing continuously.
+ * ZooKeeper leader's unit, each with a client writing continuously and the servers watched for
+ * restarts and leader changes (timeline.ts).
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,7 +19,8 @@ import {
 import { Controller } from "../tests/sim/controller";
 import { type HookRunRecord, hookToolCalls } from "../tests/sim/hook-meter";
 import { HEAP_MB } from "./floor";
-import { now } from "./stats";
+import { now, sleep } from "./stats";
+import { LEAD_MS, type PhaseTrace, phaseTrace, startTimeline } from "./timeline";
 import { startWriter, type WindowFigures, windowFigures } from "./writer";
 
 /** The empty-hook charm (paths are relative to the repository, where `npm run bench` runs). */
@@ -40,6 +42,8 @@ export interface PhaseResult {
   readonly writes: WindowFigures | undefined;
   /** Every hook of the phase: unit, hook (remote unit), start (ms after the operation), wall ms, exit code. */
   readonly timeline: string[];
+  /** With a writer: its writes, server restarts and leader changes, for the timeline figure. */
+  readonly trace?: PhaseTrace;
 }
 
 export interface HookSample {
@@ -118,21 +122,32 @@ async function phase(
   operation: () => Promise<unknown> | unknown,
   writerUnits?: readonly string[],
 ): Promise<PhaseResult> {
+  // With a writer, the servers are watched too (restarts, leader changes) and the writer runs alone
+  // for a short lead first, so the timeline shows its steady state before the operation.
+  const poller = writerUnits ? await startTimeline(controller, APP) : undefined;
   const writer = writerUnits
     ? await startWriter(
         entry,
         writerUnits.map((unit) => `${controller.unit(unit).address}:2181`),
         { username: "super", password: superPassword(controller) },
         `/bench/${label}`,
-      )
+      ).catch(async (error: unknown) => {
+        await poller?.stop();
+        throw error;
+      })
     : undefined;
+  if (writer) await sleep(LEAD_MS);
   const started = now();
   const floorMs = Math.floor(started);
+  const abandon = async () => {
+    await writer?.stop().catch(() => {});
+    await poller?.stop();
+  };
   try {
     await operation();
     await controller.waitFor({ timeoutMs: 400_000 });
   } catch (error) {
-    await writer?.stop().catch(() => {});
+    await abandon();
     throw error;
   }
   const runs = zookeeperRuns(controller, floorMs);
@@ -140,10 +155,13 @@ async function phase(
   try {
     await expectHealthyEnsemble(controller);
   } catch (error) {
-    await writer?.stop().catch(() => {});
+    await abandon();
     throw new PhaseError(label, error, controller, runs, started);
   }
   const log = await writer?.stop();
+  // The window ends when the writer stopped, as before there was a poller to stop.
+  const to = Math.max(ended, now());
+  const polled = await poller?.stop();
   const hooksByName: Record<string, number> = {};
   const hookMsByUnit: Record<string, number> = {};
   for (const run of runs) {
@@ -157,8 +175,9 @@ async function phase(
     hooksByName,
     busiestUnit: busiest?.[0],
     busiestUnitHookMs: busiest?.[1] ?? 0,
-    writes: log ? windowFigures(log, started, Math.max(ended, now())) : undefined,
+    writes: log ? windowFigures(log, started, to) : undefined,
     timeline: runs.map(timelineEntry(started)),
+    ...(log && polled ? { trace: phaseTrace(polled, log, started, ended, to) } : {}),
   };
 }
 

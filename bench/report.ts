@@ -4,10 +4,14 @@
  * Markdown table bench/RESULTS.md. Ratios are taken within a round, or within one hook run, so a
  * machine that drifts between rounds moves a figure and its floor together.
  */
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { CharmRound, HookSample, Scenario } from "./charm-round";
 import { HOOK_KINDS } from "./charm-round";
 import type { FloorRound } from "./floor-round";
 import { type Summary, summarize } from "./stats";
+import { POLL_MS } from "./timeline";
+import { renderSvg, timelineFile, timelineRun, timelineSpec } from "./timeline-chart";
 import type { WindowFigures } from "./writer";
 
 export type Section = "hooks" | "convergence" | "availability" | "floor";
@@ -63,6 +67,9 @@ const SCENARIO_COMMAND: Record<Scenario, string> = {
   "scale-down": "`juju scale-application zookeeper 3` (5 → 3) → all active, 3 voters",
   "remove-leader": "`juju remove-unit <unit of the ZooKeeper leader>` (3 → 2) → settled",
 };
+
+/** The scenarios measured with a writer (section 3), in the order they are shown. */
+const AVAILABILITY: Scenario[] = ["scale-up", "scale-down", "rolling-restart", "remove-leader"];
 
 const SCENARIO_NAME: Record<Scenario, string> = {
   deploy: "deploy -n 3",
@@ -438,7 +445,7 @@ export function buildResults(floors: FloorRound[], charms: CharmRound[], run: Ru
   // --- 3. availability --------------------------------------------------------------------------
   const electionGap = (floor: FloorRound) =>
     median(floor.electionWrites.map((writes) => writes.longestGapMs));
-  for (const scenario of ["scale-up", "scale-down", "rolling-restart", "remove-leader"] as Scenario[]) {
+  for (const scenario of AVAILABILITY) {
     const writes = (charm: CharmRound): WindowFigures | undefined => charm.phases[scenario]?.writes;
     const gap = paired(charms, floors, (charm) => writes(charm)?.longestGapMs, electionGap);
     const failed = charms.flatMap((charm) => {
@@ -786,7 +793,7 @@ export function renderMarkdown(results: Results): string {
   out.push(
     table(
       ["Scenario", "Longest gap ms (min–max)", "÷ one election", "Failed writes (min–max)", "n"],
-      (["scale-up", "scale-down", "rolling-restart", "remove-leader"] as Scenario[]).map((scenario) => {
+      AVAILABILITY.map((scenario) => {
         const gap = get(`availability.${scenario}.longest-gap`);
         const failed = get(`availability.${scenario}.failed-writes`);
         return [
@@ -800,6 +807,28 @@ export function renderMarkdown(results: Results): string {
     ),
   );
   out.push("");
+  const drawn = AVAILABILITY.flatMap((scenario) => {
+    const file = timelineFile(scenario);
+    const run = timelineRun(results.raw.charms, scenario);
+    return file && run ? [{ scenario, file, run }] : [];
+  });
+  if (drawn.length > 0) {
+    out.push(
+      "Timelines, each of the run with the median longest gap: successful writes per 100 ms, failed writes " +
+        "(red triangles) and the longest gap (shaded), under a lane per unit showing when its server was " +
+        "stopped or restarting, not serving (`srvr`) or the ZooKeeper leader; dashed rules mark each server " +
+        `stop and leader change. The servers are polled every ${POLL_MS} ms (the JVM's pid and systemd state ` +
+        "from the emulator, `srvr` on every server), so a mark can be up to that late. Drawn with Vega-Lite " +
+        "(bench/timeline-chart.ts).",
+    );
+    out.push("");
+    for (const { scenario, file, run } of drawn) {
+      out.push(
+        `![${SCENARIO_NAME[scenario]} (round ${run.round}): writes, restarts, leader changes](${file})`,
+      );
+      out.push("");
+    }
+  }
 
   out.push("## 4. The floor");
   out.push("");
@@ -813,4 +842,27 @@ export function renderMarkdown(results: Results): string {
   );
   out.push("");
   return `${out.join("\n")}\n`;
+}
+
+/**
+ * Draws each availability scenario's timeline (bench/timeline-chart.ts) next to RESULTS.md; removes
+ * the file of a scenario without a run to draw, so no stale figure stays linked. Returns the files.
+ */
+export async function writeTimelines(results: Results, dir = "bench"): Promise<string[]> {
+  const written: string[] = [];
+  for (const scenario of AVAILABILITY) {
+    const file = timelineFile(scenario);
+    if (!file) continue;
+    const run = timelineRun(results.raw.charms, scenario);
+    if (!run) {
+      rmSync(join(dir, file), { force: true });
+      continue;
+    }
+    const name = SCENARIO_NAME[scenario];
+    const spec = timelineSpec({ scenario: name, command: SCENARIO_COMMAND[scenario], ...run });
+    const title = `${name} (round ${run.round}): writes, server restarts and leader changes over time`;
+    writeFileSync(join(dir, file), await renderSvg(spec, title));
+    written.push(join(dir, file));
+  }
+  return written;
 }

@@ -1,15 +1,16 @@
 /**
  * `npm run bench` (bench/bench.sh sets up, packs and bundles, then runs this): interleaves rounds of
  * floor measurements on bare ZooKeeper servers with rounds of the charm on the Juju emulator, and
- * writes bench/results.json and bench/RESULTS.md. With `--writer` it is the availability probe's
- * process instead (writer.ts); with `--render` it only renders RESULTS.md again from results.json.
+ * writes bench/results.json, bench/RESULTS.md and the availability timelines bench/timeline-*.svg.
+ * With `--writer` it is the availability probe's process instead (writer.ts); with `--render` it only
+ * renders RESULTS.md and the timelines again from results.json.
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { type CharmRound, charmRound } from "./charm-round";
 import { type FloorRound, floorRound } from "./floor-round";
-import { buildResults, type Results, renderMarkdown } from "./report";
+import { buildResults, type Results, renderMarkdown, writeTimelines } from "./report";
 import { now } from "./stats";
 import { writerMain } from "./writer";
 
@@ -20,11 +21,20 @@ const HOOK_RUNS_PER_ROUND = Number(process.env.BENCH_HOOK_RUNS ?? 4);
 /** Leader elections per floor round. */
 const ELECTIONS_PER_ROUND = Number(process.env.BENCH_ELECTIONS ?? 1);
 
-/** results.json: indented, numbers to the microsecond (the clocks' resolution here). */
+/**
+ * results.json: indented, numbers to the microsecond (the clocks' resolution here); arrays of numbers
+ * (samples, the timelines' write times) on one line each.
+ */
 function serialize(results: Results): string {
   const round = (_key: string, value: unknown) =>
     typeof value === "number" && !Number.isInteger(value) ? Math.round(value * 1000) / 1000 : value;
-  return `${JSON.stringify(results, round, 2)}\n`;
+  const number = String.raw`-?\d+(?:\.\d+)?(?:e[-+]?\d+)?`;
+  const numbers = new RegExp(String.raw`\[\s*(${number}(?:,\s*${number})*)\s*\]`, "g");
+  const text = JSON.stringify(results, round, 2).replace(
+    numbers,
+    (_match, list: string) => `[${list.split(/,\s*/).join(", ")}]`,
+  );
+  return `${text}\n`;
 }
 
 function load(): number {
@@ -54,6 +64,7 @@ async function main(): Promise<void> {
     const results = buildResults(last.raw.floors, last.raw.charms, last.run);
     writeFileSync("bench/results.json", serialize(results));
     writeFileSync("bench/RESULTS.md", renderMarkdown(results));
+    await writeTimelines(results);
     return;
   }
   const entry = process.argv[1]!;
@@ -84,7 +95,10 @@ async function main(): Promise<void> {
   });
   writeFileSync("bench/results.json", serialize(results));
   writeFileSync("bench/RESULTS.md", renderMarkdown(results));
-  process.stdout.write(`bench [${elapsed()}]: wrote bench/results.json and bench/RESULTS.md\n`);
+  const timelines = await writeTimelines(results);
+  process.stdout.write(
+    `bench [${elapsed()}]: wrote bench/results.json, bench/RESULTS.md and ${timelines.join(", ") || "no timelines"}\n`,
+  );
   const failed = charms.filter((charm) => charm.error !== undefined);
   if (failed.length > 0) {
     process.stderr.write(

@@ -59,6 +59,15 @@ for host in $(hosts | tr ',' ' '); do node build/sim/zk-client.cjs "$host" read 
 step "Who leads, and who is a member (ZooKeeper's own view)"
 node build/sim/zk-client.cjs "$(hosts)" ensemble
 
+step "Live metrics: every unit serves Prometheus metrics on :7000 (names as ZooKeeper's own provider)"
+for host in $(hosts | tr ',' ' '); do
+  echo "  ${host%:*}:7000/metrics"
+  node -e 'fetch(process.argv[1]).then((r) => r.text()).then((t) => process.stdout.write(t))' \
+    "http://${host%:*}:7000/metrics" |
+    grep -E '^(zookeeper_server_info|zookeeper_ensemble_voters|znode_count|num_alive_connections|avg_latency|jvm_memory_bytes_used\{area="heap"\}) ' |
+    sed 's/^/    /'
+done
+
 step "Scaling to 5 units"
 sim add-unit zookeeper -n 2
 converge

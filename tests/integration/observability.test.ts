@@ -101,6 +101,43 @@ describe("the metrics endpoint", () => {
   });
 });
 
+/** RSS (bytes) and CPU time (ms) of a process, from /proc. */
+function usage(pid: number): { rss: number; cpuMs: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const rssKb = Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
+  return { rss: rssKb * 1024, cpuMs: ((Number(fields[11]) + Number(fields[12])) * 1000) / 100 };
+}
+
+describe("what the metrics service costs", () => {
+  it("measures its RSS, CPU and time per scrape beside the ZooKeeper JVM's RSS (logged, not asserted)", async () => {
+    const unit = liveUnits(controller)[0]!;
+    const service = controller.serviceManager(unit.name).mainPid("zookeeper-metrics");
+    expect(service).toBeGreaterThan(0);
+    const scrapes = 50;
+    const before = usage(service!);
+    const times: number[] = [];
+    let series = 0;
+    for (let index = 0; index < scrapes; index++) {
+      const started = performance.now();
+      const text = await scrape(unit.address);
+      times.push(performance.now() - started);
+      series = text.split("\n").filter((line) => line !== "" && !line.startsWith("#")).length;
+    }
+    const after = usage(service!);
+    const jvm = usage(serverPid(controller, unit.name));
+    times.sort((a, b) => a - b);
+    const mb = (bytes: number) => (bytes / 1_048_576).toFixed(1);
+    console.log(
+      `metrics service on ${unit.name}: RSS ${mb(after.rss)} MB (JVM ${mb(jvm.rss)} MB); ` +
+        `CPU ${((after.cpuMs - before.cpuMs) / scrapes).toFixed(1)} ms per scrape; ` +
+        `scrape ${times[Math.floor(scrapes / 2)]!.toFixed(1)} ms median (${times[0]!.toFixed(1)}–${times.at(-1)!.toFixed(1)}); ` +
+        `${series} series`,
+    );
+    expect(series).toBeGreaterThan(200);
+  });
+});
+
 describe("cos-agent and a real Prometheus", () => {
   it("Prometheus scrapes every unit with the jobs the charm published", async () => {
     await eventually(async () => {

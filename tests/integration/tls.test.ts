@@ -8,7 +8,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { createPrivateKey, generateKeyPairSync, X509Certificate } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -332,6 +332,17 @@ describe("certificates relation", () => {
   it("gives every unit a key in a unit-owned secret and a certificate for its address and host name", async () => {
     const ca = await rootCa();
     for (const unit of liveUnits(controller)) await expectInstalled(unit.name, ca);
+  });
+
+  it("reports each server's certificate validity in its metrics (zookeeper-metrics reads the key store)", async () => {
+    for (const unit of liveUnits(controller)) {
+      const store = join(controller.machine(unit.name).dir, "upper/etc/zookeeper/charm/tls/server.pem");
+      const certificate = new X509Certificate(readFileSync(store));
+      const text = await (await fetch(`http://${unit.address}:7000/metrics`)).text();
+      const expiry = /^zookeeper_tls_certificate_expiry_timestamp_seconds (\d+)$/m.exec(text)?.[1];
+      expect(Number(expiry), unit.name).toBe(Math.floor(Date.parse(certificate.validTo) / 1000));
+      expect(text).not.toContain("PRIVATE KEY");
+    }
   });
 
   it("keeps the private keys out of every databag and every log line", () => {
