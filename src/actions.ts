@@ -12,8 +12,11 @@ import {
   readCredentials,
   storeCredentials,
 } from "./cluster/credentials";
+import { probeAll } from "./cluster/ensemble";
 import { loadLocalState } from "./cluster/local-state";
-import { PEER_APP_SCHEMA } from "./cluster/peer-data";
+import { PEER_APP_SCHEMA, PEER_UNIT_SCHEMA } from "./cluster/peer-data";
+import { readPeerUnits } from "./cluster/peers";
+import { upgradeBlocker } from "./cluster/upgrade-check";
 import type { Ports } from "./ports";
 import { generatePrivateKey, parsePrivateKey } from "./tls/certificate-request";
 import { reconcileUnitTls, replaceUnitKey } from "./tls/tls-requirer";
@@ -45,8 +48,11 @@ function credentialsFor(
   return { peers, credentials };
 }
 
-export function runAction(hook: Hook, action: Action, ports: Ports): void {
+export async function runAction(hook: Hook, action: Action, ports: Ports): Promise<void> {
   switch (action.name) {
+    case "pre-upgrade-check":
+      await preUpgradeCheck(hook, action, ports);
+      return;
     case "set-tls-private-key":
       setTlsPrivateKey(hook, action, ports);
       return;
@@ -67,6 +73,43 @@ export function runAction(hook: Hook, action: Action, ports: Ports): void {
     default:
       action.fail(`unknown action ${action.name}`);
   }
+}
+
+/**
+ * `pre-upgrade-check` (leader): fails saying why when the ensemble is not ready to be upgraded
+ * (upgrade-check.ts), as ZooKeeper and the peer relation say in this action.
+ */
+async function preUpgradeCheck(hook: Hook, action: Action, ports: Ports): Promise<void> {
+  if (!hook.model.isLeader) {
+    action.fail("Action must be ran on the Juju leader.");
+    return;
+  }
+  const peers = hook.model.relation(PEER_ENDPOINT);
+  if (!peers) {
+    action.fail("Pre-upgrade check failed and cannot safely upgrade: Charm has not finished initialising");
+    return;
+  }
+  const self = hook.model.unitName;
+  const own = peers.localUnitData(PEER_UNIT_SCHEMA).data;
+  const units = readPeerUnits(peers, self, own.address, false);
+  const addresses = new Map(units.filter((unit) => unit.address).map((unit) => [unit.name, unit.address!]));
+  const probes = await probeAll(ports.ensemble, addresses);
+  const leader = units.find((unit) => probes.get(unit.name)?.mode === "leader");
+  const committed = leader?.address ? await ports.ensemble.localMembership(leader.address) : undefined;
+  const cause = upgradeBlocker({
+    units,
+    planned: hook.tools.plannedUnits(),
+    appData: peers.localAppData(PEER_APP_SCHEMA).data,
+    probes,
+    committed,
+  });
+  if (cause) {
+    action.fail(`Pre-upgrade check failed and cannot safely upgrade: ${cause}`);
+    return;
+  }
+  action.setResults({
+    result: `ready: ${units.length} units serving and voting, ZooKeeper leader ${leader?.name}`,
+  });
 }
 
 /**

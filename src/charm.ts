@@ -11,7 +11,7 @@ import { reconcileUnitTls } from "./tls/tls-requirer";
 
 export async function handleEvent(hook: Hook, ports: Ports = realPorts()): Promise<void> {
   if (hook.action) {
-    runAction(hook, hook.action, ports);
+    await runAction(hook, hook.action, ports);
     return;
   }
   const { kind, secret } = hook.context;

@@ -1,0 +1,196 @@
+/**
+ * Charm upgrades (`juju refresh`) on a running ensemble, with a client writing throughout: from the
+ * previous landed revision of this charm (built from git history), from an older one whose servers
+ * must restart to pick up new server files, and back again (the documented rollback). ZooKeeper's
+ * own view afterwards: every unit a voter, every acknowledged write there. Model at update-status 60m.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, symlinkSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { Controller } from "../sim/controller";
+import {
+  APP,
+  adminSession,
+  destroyModel,
+  eventually,
+  expectHealthyEnsemble,
+  liveUnits,
+  newModel,
+  packedCharm,
+  saveDebugLog,
+  serverPid,
+  superPassword,
+  zookeeperLeader,
+} from "./support/charm-model";
+import { buildClientCharm, clientCredentials } from "./support/client-charm";
+import { keepWriting, lostWrites } from "./support/writer";
+
+/** The last revision that landed before this one (main at the end of the previous session). */
+const PREVIOUS = "385ce9d";
+/** A revision whose servers ran other JVM flags (before the election back-off cap, 3c846b8). */
+const OLDER = "434e166";
+
+let controller: Controller | undefined;
+let failed = false;
+
+afterEach(async (context) => {
+  if (context.task.result?.state === "fail") failed = true;
+  if (controller && failed) saveDebugLog(controller, "upgrades");
+  await destroyModel(controller);
+  controller = undefined;
+});
+
+/** The charm as packed at `commit` (git archive; this checkout's node_modules), built once. */
+function charmAt(commit: string): string {
+  const dir = resolve("build", "revisions", commit);
+  const charm = join(dir, "build", "zookeeper_ubuntu-24.04-amd64.charm");
+  if (existsSync(charm)) return charm;
+  mkdirSync(dir, { recursive: true });
+  execFileSync("sh", ["-c", `git archive ${commit} | tar -x -C ${dir}`]);
+  if (!existsSync(join(dir, "node_modules"))) symlinkSync(resolve("node_modules"), join(dir, "node_modules"));
+  execFileSync(process.execPath, ["scripts/pack.mjs"], { cwd: dir, stdio: "pipe" });
+  return charm;
+}
+
+/** The longest write gap while the ZooKeeper leader's JVM is killed (systemd restarts it): one election. */
+async function electionGapMs(): Promise<number> {
+  const writer = await keepWriting({
+    hosts: liveUnits(controller!).map((unit) => `${unit.address}:2181`),
+    auth: { username: "super", password: superPassword(controller!) },
+    path: "/itest/election",
+  });
+  await new Promise((resolveWait) => setTimeout(resolveWait, 500));
+  process.kill(serverPid(controller!, await zookeeperLeader(controller!)), "SIGKILL");
+  await new Promise((resolveWait) => setTimeout(resolveWait, 1_000));
+  await eventually(async () => expectHealthyEnsemble(controller!), 120_000);
+  return (await writer.stop()).longestGapMs;
+}
+
+/** Deploys `charm` with a related client, starts a writer; refreshes to `target`; checks it all. */
+async function refreshWithWriter(
+  from: string,
+  target: string,
+): Promise<{ restarts: number; elapsedMs: number; longestGapMs: number; failedWrites: number }> {
+  controller = await newModel("60m");
+  await controller.deploy(from, APP, { numUnits: 3, config: { "heap-size-mb": "192" } });
+  await controller.deploy(buildClientCharm(), "alpha", { config: { database: "/alpha" } });
+  controller.integrate("alpha", APP);
+  await controller.waitFor({ timeoutMs: 300_000 });
+  await expectHealthyEnsemble(controller);
+  const credentials = await clientCredentials(controller, "alpha");
+  const jvms = new Map(liveUnits(controller).map((unit) => [unit.name, serverPid(controller!, unit.name)]));
+  const leaderBefore = await zookeeperLeader(controller);
+  const writer = await keepWriting({
+    hosts: liveUnits(controller).map((unit) => `${unit.address}:2181`),
+    auth: { username: "super", password: superPassword(controller) },
+    path: "/itest/upgrade",
+  });
+  const started = Date.now();
+  controller.refresh(APP, target);
+  await controller.waitFor({ timeoutMs: 300_000 });
+  await eventually(async () => expectHealthyEnsemble(controller!), 120_000);
+  const elapsedMs = Date.now() - started;
+  const result = await writer.stop();
+  const zk = await adminSession(controller);
+  try {
+    expect(await lostWrites(zk, "/itest/upgrade", result)).toEqual({ lost: [], sequenceGaps: 0 });
+  } finally {
+    await zk.close();
+  }
+  // The client keeps its user, password and chroot.
+  expect(await clientCredentials(controller, "alpha")).toEqual(credentials);
+  const restarted = liveUnits(controller).filter(
+    (unit) => serverPid(controller!, unit.name) !== jvms.get(unit.name),
+  );
+  const restarts = restarted.length;
+  if (restarts > 0) {
+    // One rolling restart: every server once, the ZooKeeper leader's last.
+    expect(restarts).toBe(3);
+    const log = controller.model.logs.filter((record) => /restarting ZooKeeper/.test(record.message));
+    expect(log.at(-1)?.unit).toBe(leaderBefore);
+  }
+  return { restarts, elapsedMs, longestGapMs: result.longestGapMs, failedWrites: result.failed };
+}
+
+describe("pre-upgrade-check", () => {
+  it("passes on a settled ensemble, refuses off the leader and while a unit is being added", async () => {
+    controller = await newModel("60m");
+    await controller.deploy(packedCharm(), APP, { numUnits: 3, config: { "heap-size-mb": "192" } });
+    await controller.waitFor({ timeoutMs: 300_000 });
+    const leader = controller.leader(APP)!;
+    const ready = await controller.runAction(leader, "pre-upgrade-check");
+    expect(ready.status, JSON.stringify(ready)).toBe("completed");
+    expect(ready.results.result).toMatch(/^ready: 3 units serving and voting/);
+    const follower = liveUnits(controller).find((unit) => unit.name !== leader)!.name;
+    expect(await controller.runAction(follower, "pre-upgrade-check")).toMatchObject({
+      status: "failed",
+      message: "Action must be ran on the Juju leader.",
+    });
+    await controller.addUnit(APP, 1);
+    const adding = await controller.runAction(leader, "pre-upgrade-check");
+    expect(adding.status).toBe("failed");
+    expect(adding.message).toMatch(
+      /^Pre-upgrade check failed and cannot safely upgrade: (units are being added or removed|Charm has not finished initialising|Some quorum members are still syncing data)$/,
+    );
+    await controller.waitFor({ timeoutMs: 300_000 });
+    expect((await controller.runAction(leader, "pre-upgrade-check")).results.result).toMatch(
+      /^ready: 4 units/,
+    );
+  });
+});
+
+describe("juju refresh", () => {
+  it(`from the previous landed revision (${PREVIOUS}): nothing restarts, nothing lost, the client keeps its credentials`, async () => {
+    const figures = await refreshWithWriter(charmAt(PREVIOUS), packedCharm());
+    expect(figures.restarts).toBe(0);
+    // What this revision adds arrived with the refresh: the metrics service on every unit.
+    for (const unit of liveUnits(controller!)) {
+      const response = await fetch(`http://${unit.address}:7000/metrics`);
+      expect(await response.text()).toMatch(/^zookeeper_server_serving 1$/m);
+    }
+    console.log(`refresh ${PREVIOUS} → current: ${JSON.stringify(figures)}`);
+  });
+
+  it(`from ${OLDER}, whose server files differ: one rolling restart, the ZooKeeper leader last, nothing lost`, async () => {
+    const figures = await refreshWithWriter(charmAt(OLDER), packedCharm());
+    expect(figures.restarts).toBe(3);
+    console.log(
+      `refresh ${OLDER} → current: ${JSON.stringify(figures)}; one leader election in the same model: ${await electionGapMs()} ms`,
+    );
+  });
+
+  it("completes a password rotation and a scale-up it interrupts", async () => {
+    controller = await newModel("60m");
+    await controller.deploy(packedCharm(), APP, { numUnits: 3, config: { "heap-size-mb": "192" } });
+    await controller.waitFor({ timeoutMs: 300_000 });
+    const writer = await keepWriting({
+      hosts: liveUnits(controller).map((unit) => `${unit.address}:2181`),
+      auth: { username: "super", password: superPassword(controller) },
+      path: "/itest/interrupted",
+    });
+    const rotation = await controller.runAction(`${APP}/leader`, "set-password", { username: "sync" });
+    expect(rotation.status).toBe("completed");
+    await controller.addUnit(APP, 1);
+    // The same charm again is a new revision all the same: upgrade-charm lands mid-rotation and mid-join.
+    controller.refresh(APP, packedCharm());
+    await controller.waitFor({ timeoutMs: 300_000 });
+    await eventually(async () => expectHealthyEnsemble(controller!), 120_000);
+    const result = await writer.stop();
+    const zk = await adminSession(controller);
+    try {
+      expect(await lostWrites(zk, "/itest/interrupted", result)).toEqual({ lost: [], sequenceGaps: 0 });
+    } finally {
+      await zk.close();
+    }
+    const ready = await controller.runAction(`${APP}/leader`, "pre-upgrade-check");
+    expect(ready.status, ready.message).toBe("completed");
+    expect(ready.results.result).toMatch(/^ready: 4 units/);
+  });
+
+  it(`rolls back: refresh to the previous revision (${PREVIOUS}) again, nothing lost`, async () => {
+    const figures = await refreshWithWriter(packedCharm(), charmAt(PREVIOUS));
+    expect(figures.restarts).toBe(0);
+    console.log(`rollback current → ${PREVIOUS}: ${JSON.stringify(figures)}`);
+  });
+});
