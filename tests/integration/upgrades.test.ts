@@ -46,6 +46,13 @@ function charmAt(commit: string): string {
   const dir = resolve("build", "revisions", commit);
   const charm = join(dir, "build", "zookeeper_ubuntu-24.04-amd64.charm");
   if (existsSync(charm)) return charm;
+  try {
+    execFileSync("git", ["cat-file", "-e", `${commit}^{commit}`], { stdio: "pipe" });
+  } catch {
+    throw new Error(
+      `this test builds the charm at ${commit} from git history, which this clone lacks (shallow?)`,
+    );
+  }
   mkdirSync(dir, { recursive: true });
   execFileSync("sh", ["-c", `git archive ${commit} | tar -x -C ${dir}`]);
   if (!existsSync(join(dir, "node_modules"))) symlinkSync(resolve("node_modules"), join(dir, "node_modules"));
