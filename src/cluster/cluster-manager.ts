@@ -362,7 +362,13 @@ export class ClusterManager {
         host.installPackages(["zookeeper"]);
         version = host.packageVersion("zookeeper");
       }
+      // Held: the ZooKeeper version is the charm's decision, not unattended-upgrades' (which would
+      // replace the jars under a running server).
+      host.holdPackages(["zookeeper"]);
       this.state = { ...this.state, packageVersion: version };
+    } else if (hook.context.kind === "upgrade-charm") {
+      // Revisions before the hold did not hold it.
+      host.holdPackages(["zookeeper"]);
     }
     const peers = this.model.peerRelation(PEER_ENDPOINT, this.state.peerRelationId);
     if (!peers) {

@@ -19,6 +19,8 @@ export interface Machine {
   forgetMembership(): void;
   packageVersion(name: string): string | undefined;
   installPackages(names: readonly string[]): void;
+  /** Holds the packages at their installed version (`apt-mark hold`): nothing else upgrades them. */
+  holdPackages(names: readonly string[]): void;
   daemonReload(): void;
   serviceActive(): boolean;
   /** Enables and starts the ZooKeeper service. */

@@ -134,6 +134,12 @@ export class Host implements Machine {
     return match?.[1];
   }
 
+  holdPackages(names: readonly string[]): void {
+    const result = run("apt-mark", ["hold", ...names]);
+    if (result.code !== 0)
+      throw new HostError(`apt-mark hold ${names.join(" ")} failed: ${result.stderr.trim().slice(-500)}`);
+  }
+
   installPackages(names: readonly string[]): void {
     const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
     // First-boot jobs (cloud-init, unattended-upgrades) may hold the dpkg lock when the first hook

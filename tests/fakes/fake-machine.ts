@@ -82,6 +82,13 @@ export class FakeMachine implements Machine {
     return this.packages.get(name);
   }
 
+  /** Packages held at their version (apt-mark hold). */
+  readonly held = new Set<string>();
+
+  holdPackages(names: readonly string[]): void {
+    for (const name of names) this.held.add(name);
+  }
+
   installPackages(names: readonly string[]): void {
     for (const name of names) {
       const version = this.available.get(name);

@@ -6,7 +6,7 @@
  * unit a serving participant, one leader, voters synced, every znode on every member — and no write
  * ZooKeeper acknowledged may be missing. Nothing is repaired by hand: healing the network is all.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { probeSrvr } from "../../lib/zookeeper";
 import type { Controller } from "../sim/controller";
 import { formattedStatus } from "../sim/status";
@@ -14,23 +14,21 @@ import {
   APP,
   adminSession,
   deployZookeeper,
-  destroyModel,
+  destroyModelAfterAll,
   eventually,
   expectHealthyEnsemble,
   expectWholeEnsemble,
   expectZnodesOnEveryMember,
   liveUnits,
   newModel,
-  saveDebugLog,
   superPassword,
   writeZnodes,
   zookeeperLeader,
 } from "./support/charm-model";
-import { keepWriting, lostWrites, type Writer, type WriterResult } from "./support/writer";
+import { expectNoLostWrites, keepWriting, type Writer, type WriterResult } from "./support/writer";
 
 let controller: Controller;
 const written: string[] = [];
-let failed = false;
 
 beforeAll(async () => {
   // Faults may lean on update-status for what only the next hook can report (at Juju's minimum).
@@ -38,16 +36,12 @@ beforeAll(async () => {
   await deployZookeeper(controller, 3);
   written.push(...(await writeZnodes(controller, "netfaults", 10)));
 });
+destroyModelAfterAll("network-faults", () => controller);
 afterEach((context) => {
   if (context.task.result?.state !== "fail") return;
-  failed = true;
   // A failed scenario must not leave its fault behind for the next one.
   for (const unit of controller.unitsOf(APP)) if (unit.agentLost) controller.healNetwork(unit.name);
   controller.partition([]);
-});
-afterAll(async () => {
-  if (failed && controller) saveDebugLog(controller, "network-faults");
-  await destroyModel(controller);
 });
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -119,12 +113,7 @@ async function recovered(since: number): Promise<{ zookeeper: string; statuses: 
 
 async function expectNothingLost(tag: string, result: WriterResult): Promise<void> {
   expect(result.acknowledged.length).toBeGreaterThan(20);
-  const zk = await adminSession(controller);
-  try {
-    expect(await lostWrites(zk, `/itest/${tag}`, result)).toEqual({ lost: [], sequenceGaps: 0 });
-  } finally {
-    await zk.close();
-  }
+  await expectNoLostWrites(controller, `/itest/${tag}`, result);
 }
 
 function report(tag: string, figures: Record<string, string | number>, result: WriterResult): void {

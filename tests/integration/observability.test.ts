@@ -9,17 +9,16 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Controller } from "../sim/controller";
 import { dashboardQueries, instantiate } from "../support/dashboard-queries";
 import {
   APP,
   deployZookeeper,
-  destroyModel,
+  destroyModelAfterAll,
   eventually,
   liveUnits,
   newModel,
-  saveDebugLog,
   serverPid,
   superPassword,
   writeZnodes,
@@ -29,7 +28,6 @@ import {
 const COLLECTOR = "cos-collector";
 let controller: Controller;
 let prometheus: string;
-let failed = false;
 
 beforeAll(async () => {
   controller = await newModel("60m");
@@ -40,13 +38,7 @@ beforeAll(async () => {
   await controller.waitFor({ timeoutMs: 300_000 });
   prometheus = `http://${controller.unit(`${COLLECTOR}/0`).address}:9090`;
 });
-afterEach((context) => {
-  if (context.task.result?.state === "fail") failed = true;
-});
-afterAll(async () => {
-  if (failed && controller) saveDebugLog(controller, "observability");
-  await destroyModel(controller);
-});
+destroyModelAfterAll("observability", () => controller);
 
 async function scrape(address: string): Promise<string> {
   const response = await fetch(`http://${address}:7000/metrics`);

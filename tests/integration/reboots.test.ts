@@ -5,41 +5,32 @@
  * ensemble must come back with all its data and every unit active, with no operator action and
  * without update-status (the model's interval is 60 minutes).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Controller } from "../sim/controller";
 import {
-  adminSession,
   deployZookeeper,
-  destroyModel,
+  destroyModelAfterAll,
   eventually,
   expectHealthyEnsemble,
   expectZnodesOnEveryMember,
   liveUnits,
   newModel,
-  saveDebugLog,
   serverPid,
   superPassword,
   writeZnodes,
   zookeeperLeader,
 } from "./support/charm-model";
-import { keepWriting, lostWrites } from "./support/writer";
+import { expectNoLostWrites, keepWriting } from "./support/writer";
 
 let controller: Controller;
 const written: string[] = [];
-let failed = false;
 
 beforeAll(async () => {
   controller = await newModel();
   await deployZookeeper(controller, 3);
   written.push(...(await writeZnodes(controller, "reboots", 10)));
 });
-afterEach((context) => {
-  if (context.task.result?.state === "fail") failed = true;
-});
-afterAll(async () => {
-  if (failed && controller) saveDebugLog(controller, "reboots");
-  await destroyModel(controller);
-});
+destroyModelAfterAll("reboots", () => controller);
 
 /** Reboots `units` while a client writes through the others (if any); checks what ZooKeeper kept. */
 async function rebootAndRecover(units: readonly string[], tag: string): Promise<void> {
@@ -66,12 +57,7 @@ async function rebootAndRecover(units: readonly string[], tag: string): Promise<
   if (writer) {
     const result = await writer.stop();
     expect(result.acknowledged.length).toBeGreaterThan(20);
-    const zk = await adminSession(controller);
-    try {
-      expect(await lostWrites(zk, `/itest/${tag}`, result)).toEqual({ lost: [], sequenceGaps: 0 });
-    } finally {
-      await zk.close();
-    }
+    await expectNoLostWrites(controller, `/itest/${tag}`, result);
     console.log(
       `reboot ${tag}: healthy and active after ${(took / 1000).toFixed(1)} s; ${result.acknowledged.length} writes, ${result.failed} failed, longest gap ${(result.longestGapMs / 1000).toFixed(1)} s`,
     );

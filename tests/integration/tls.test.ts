@@ -11,24 +11,23 @@ import { createPrivateKey, generateKeyPairSync, X509Certificate } from "node:cry
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { serverClasspath } from "../../src/workload";
 import type { Controller } from "../sim/controller";
 import {
   APP,
   adminSession,
   deployZookeeper,
-  destroyModel,
+  destroyModelAfterAll,
   eventually,
   expectHealthyEnsemble,
   liveUnits,
   newModel,
-  saveDebugLog,
   superPassword,
   zookeeperLeader,
 } from "./support/charm-model";
 import { buildClientCharm } from "./support/client-charm";
-import { keepWriting, lostWrites, type WriterResult } from "./support/writer";
+import { expectNoLostWrites, keepWriting, type WriterResult } from "./support/writer";
 
 const PROVIDER = "tls-provider";
 let controller: Controller;
@@ -49,14 +48,7 @@ beforeAll(async () => {
 function clientData(): Record<string, string> {
   return controller.model.relations[clientRelation]!.appBags[APP]!.data;
 }
-let failed = false;
-afterEach((context) => {
-  if (context.task.result?.state === "fail") failed = true;
-});
-afterAll(async () => {
-  if ((failed || process.env.SAVE_DEBUG_LOG) && controller) saveDebugLog(controller, "tls");
-  await destroyModel(controller);
-});
+destroyModelAfterAll("tls", () => controller);
 
 function openssl(args: readonly string[], input?: string): string {
   return execFileSync("openssl", args, { input, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
@@ -186,12 +178,7 @@ async function writingThrough(tag: string, change: () => Promise<void>): Promise
   });
   await change();
   const result = await writer.stop();
-  const zk = await adminSession(controller);
-  try {
-    expect(await lostWrites(zk, `/itest/${tag}`, result)).toEqual({ lost: [], sequenceGaps: 0 });
-  } finally {
-    await zk.close();
-  }
+  await expectNoLostWrites(controller, `/itest/${tag}`, result);
   return result;
 }
 

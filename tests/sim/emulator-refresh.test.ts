@@ -40,8 +40,10 @@ function probeVariant(name: string, edit: (dir: string) => void): string {
   return dir;
 }
 
-function editYaml(path: string, change: (value: Record<string, any>) => void): void {
-  const value = parse(readFileSync(path, "utf8"));
+type YamlDocument = Record<string, Record<string, unknown>>;
+
+function editYaml(path: string, change: (value: YamlDocument) => void): void {
+  const value = parse(readFileSync(path, "utf8")) as YamlDocument;
   change(value);
   writeFileSync(path, stringify(value));
 }
@@ -50,13 +52,13 @@ describe("juju refresh", () => {
   it("refuses another charm, and a charm that would break an established relation", () => {
     const renamed = probeVariant("renamed", (dir) =>
       editYaml(join(dir, "metadata.yaml"), (meta) => {
-        meta.name = "not-probe";
+        Object.assign(meta, { name: "not-probe" });
       }),
     );
     expect(() => c.refresh("probe", renamed)).toThrow('cannot refresh "probe" to "not-probe"');
     const noDb = probeVariant("no-db", (dir) =>
       editYaml(join(dir, "metadata.yaml"), (meta) => {
-        delete meta.provides.db;
+        delete meta.provides!.db;
       }),
     );
     expect(() => c.refresh("probe", noDb)).toThrow(
@@ -74,8 +76,8 @@ describe("juju refresh", () => {
       writeFileSync(join(dir, "NEW-FILE"), "new\n");
       rmSync(join(dir, "actions.yaml"));
       editYaml(join(dir, "config.yaml"), (config) => {
-        config.options.added = { type: "string", default: "fresh", description: "new in revision 1" };
-        config.options.count = { type: "string", default: "", description: "now a string" };
+        config.options!.added = { type: "string", default: "fresh", description: "new in revision 1" };
+        config.options!.count = { type: "string", default: "", description: "now a string" };
       });
     });
     const mark = c.model.logs.length;

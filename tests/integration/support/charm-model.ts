@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll, afterEach } from "vitest";
 import {
   checkEnsembleHealth,
   type EnsembleConfig,
@@ -63,6 +64,22 @@ export function saveDebugLog(controller: Controller, tag: string): string {
   writeFileSync(file, `${lines.join("\n")}\n`);
   console.log(`${tag}: debug-log of the model in ${file}`);
   return file;
+}
+
+/**
+ * For a test file that shares one model: once the file is done, saves the model's debug-log if a test
+ * failed (or SAVE_DEBUG_LOG is set), then destroys the model.
+ */
+export function destroyModelAfterAll(tag: string, model: () => Controller | undefined): void {
+  let failed = false;
+  afterEach((context) => {
+    if (context.task.result?.state === "fail") failed = true;
+  });
+  afterAll(async () => {
+    const controller = model();
+    if ((failed || process.env.SAVE_DEBUG_LOG) && controller) saveDebugLog(controller, tag);
+    await destroyModel(controller);
+  });
 }
 
 export async function destroyModel(controller: Controller | undefined): Promise<void> {

@@ -3,7 +3,10 @@
  * one path, back to back, with what ZooKeeper acknowledged, how many attempts failed and the longest
  * interval without a successful write; and the check that no acknowledged write was lost.
  */
+import { expect } from "vitest";
 import { isOutcomeUnknown, ZooKeeperManager } from "../../../lib/zookeeper";
+import type { Controller } from "../../sim/controller";
+import { adminSession } from "./charm-model";
 
 type Acl = NonNullable<Parameters<ZooKeeperManager["create"]>[2]>["acl"];
 
@@ -78,7 +81,7 @@ export async function keepWriting(options: WriterOptions): Promise<Writer> {
  * Every acknowledged znode is there (read through `session` after a sync), and the sequence numbers
  * have no gap (no write ZooKeeper applied was reported as failed and then lost).
  */
-export async function lostWrites(
+async function lostWrites(
   session: ZooKeeperManager,
   path: string,
   result: WriterResult,
@@ -92,4 +95,21 @@ export async function lostWrites(
     (number, index) => index > 0 && number !== numbers[index - 1]! + 1,
   ).length;
   return { lost, sequenceGaps };
+}
+
+/**
+ * Asserts ZooKeeper kept every write it acknowledged under `path` and applied none it reported failed
+ * (read through an admin session on the live units).
+ */
+export async function expectNoLostWrites(
+  controller: Controller,
+  path: string,
+  result: WriterResult,
+): Promise<void> {
+  const zk = await adminSession(controller);
+  try {
+    expect(await lostWrites(zk, path, result)).toEqual({ lost: [], sequenceGaps: 0 });
+  } finally {
+    await zk.close();
+  }
 }
