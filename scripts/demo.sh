@@ -64,7 +64,7 @@ for host in $(hosts | tr ',' ' '); do
   echo "  ${host%:*}:7000/metrics"
   node -e 'fetch(process.argv[1]).then((r) => r.text()).then((t) => process.stdout.write(t))' \
     "http://${host%:*}:7000/metrics" |
-    grep -E '^(zookeeper_server_info|zookeeper_ensemble_voters|znode_count|num_alive_connections|avg_latency|jvm_memory_bytes_used\{area="heap"\}) ' |
+    grep -E '^(zookeeper_server_info\{[^}]*\}|zookeeper_ensemble_voters|znode_count|num_alive_connections|avg_latency|jvm_memory_bytes_used\{area="heap"\}) ' |
     sed 's/^/    /'
 done
 
