@@ -282,6 +282,9 @@ export class ClusterManager {
     return JSON.stringify(seen) === JSON.stringify(expected);
   }
 
+  /** The package hold was asserted in this hook. */
+  private held = false;
+
   /** What this pass would record as settled, if its statuses all say active. */
   private settled: SettledEnsemble | undefined;
 
@@ -294,7 +297,14 @@ export class ClusterManager {
   private async reconcileOnce(): Promise<void> {
     const prepared = this.prepare();
     if (!prepared) return;
-    if (!prepared.departing) this.serveMetrics(prepared);
+    if (!prepared.departing) {
+      try {
+        this.serveMetrics(prepared);
+      } catch (error) {
+        // Metrics never stop the ensemble's management: the next hook tries again.
+        this.log.warn({ error: String(error) }, "could not set up the metrics service");
+      }
+    }
     const seen = await this.observe(prepared);
     if (prepared.departing) {
       await leave(this.pass, {
@@ -332,16 +342,18 @@ export class ClusterManager {
       charmDir,
       unit: this.self,
       address: prepared.address,
-      plannedUnits: prepared.units.filter((unit) => !unit.dying).length,
-      certificatePath: prepared.tlsPhase ? TLS_STORES.keyStore : undefined,
+      units: prepared.units.length,
+      // The validity of the certificate the server presents (not the key store's path: the service
+      // never reads a file holding a key).
+      certificate: prepared.tlsPhase ? this.tls.certificate : undefined,
     };
     const unitChanged = this.host.write(METRICS_FILES.systemdUnit, renderMetricsUnit(input));
     this.host.write(METRICS_FILES.settings, renderMetricsSettings(input));
     const kind = this.hook.context.kind;
-    // Settings are read on every scrape; the unit file names the address the service binds.
-    if (unitChanged || kind === "install" || kind === "start" || kind === "upgrade-charm") {
-      this.host.runService(METRICS_SERVICE, unitChanged);
-    }
+    // Settings are read on every scrape; the unit file names the address the service binds; a
+    // refresh brings a new dist/metrics.js, which only a restart loads.
+    if (unitChanged || kind === "upgrade-charm") this.host.runService(METRICS_SERVICE, true);
+    else if (kind === "install" || kind === "start") this.host.runService(METRICS_SERVICE, false);
   }
 
   /** What a pass works from before asking ZooKeeper anything; undefined when it cannot go on (reported). */
@@ -366,9 +378,10 @@ export class ClusterManager {
       // replace the jars under a running server).
       host.holdPackages(["zookeeper"]);
       this.state = { ...this.state, packageVersion: version };
-    } else if (hook.context.kind === "upgrade-charm") {
-      // Revisions before the hold did not hold it.
+    } else if (hook.context.kind === "upgrade-charm" && !this.held) {
+      // Revisions before the hold did not hold it (once per hook, not per pass).
       host.holdPackages(["zookeeper"]);
+      this.held = true;
     }
     const peers = this.model.peerRelation(PEER_ENDPOINT, this.state.peerRelationId);
     if (!peers) {

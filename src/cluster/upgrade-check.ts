@@ -1,6 +1,5 @@
 /**
- * Whether the ensemble may be upgraded now (`pre-upgrade-check`, and before each unit's package
- * upgrade): every unit Juju plans is a started, serving, voting member of the committed membership,
+ * Whether the ensemble may be upgraded now (`pre-upgrade-check`): every unit Juju plans is a started, serving, voting member of the committed membership,
  * one of them leads, and nothing the charm rolls out is half done — a rolling restart, a password
  * rotation, a TLS switch, a scaling. Followers serve only once synced with the leader, so serving
  * members are synced ones. The first cause found is returned, in the Python charm's words where it

@@ -5,9 +5,9 @@
  * - the JVM's, from its performance counters and /proc (jvm-metrics.ts);
  * - what ZooKeeper says of this server's place in the ensemble (`conf`: its committed membership),
  *   beside what Juju plans (the unit count the charm last wrote) and its TLS certificate.
- * Nothing here reads a secret: `mntr` and `conf` need no credentials, and `conf` prints no password.
+ * Nothing here reads a secret: `mntr` and `conf` need no credentials, and `conf` prints no password;
+ * the certificate's validity comes from the charm, not from the key store.
  */
-import { X509Certificate } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { parseConf, parseMntr } from "../../lib/zookeeper/four-letter-word-parsers";
 import { sendFourLetterWord } from "../../lib/zookeeper/four-letter-words";
@@ -23,10 +23,10 @@ export interface ExporterSettings {
   readonly unit: string;
   /** This unit's ZooKeeper client endpoint, `address:port`, for `mntr` and `conf`. */
   readonly server: string;
-  /** How many units Juju plans for the application, as the charm last saw it. */
+  /** Units of the application in the peer relation, as the charm last saw them. */
   readonly plannedUnits?: number;
-  /** The certificate ZooKeeper serves, when TLS is configured. */
-  readonly certificatePath?: string;
+  /** The validity (Unix seconds) of the certificate ZooKeeper presents, when it runs TLS. */
+  readonly certificateValidity?: { readonly from: number; readonly to: number };
   /** The user the ZooKeeper JVM runs as (its performance counters are under /tmp/hsperfdata_<user>). */
   readonly workloadUser: string;
   /** The charm directory: when set, health changes wake the charm (health-watch.ts). */
@@ -80,20 +80,6 @@ async function fourLetterWord(server: string, word: string): Promise<string | un
   }
 }
 
-/** The validity of the certificate ZooKeeper presents, in Unix seconds. */
-function certificateValidity(path: string | undefined): { from: number; to: number } | undefined {
-  if (!path) return undefined;
-  try {
-    const certificate = new X509Certificate(readFileSync(path));
-    return {
-      from: Math.floor(Date.parse(certificate.validFrom) / 1000),
-      to: Math.floor(Date.parse(certificate.validTo) / 1000),
-    };
-  } catch {
-    return undefined;
-  }
-}
-
 /** The server's own word on itself (`mntr`, `conf`): its health, and what the metrics need. */
 async function readServer(settings: ExporterSettings) {
   const [mntrText, confText] = await Promise.all([
@@ -120,7 +106,7 @@ export async function observe(settings: ExporterSettings): Promise<Observation> 
   const { mntr, ensemble, voters, state, health } = await readServer(settings);
   const serving = health.serving;
   const voting = health.voting;
-  const validity = certificateValidity(settings.certificatePath);
+  const validity = settings.certificateValidity;
   const families: MetricFamily[] = [
     ...(serving && mntr ? zookeeperFamilies(mntr.values) : []),
     ...jvmMetrics(settings.workloadUser),
@@ -163,7 +149,7 @@ export async function observe(settings: ExporterSettings): Promise<Observation> 
     single(
       "zookeeper_ensemble_planned_units",
       "gauge",
-      "Units Juju plans for the application (as the charm last saw it).",
+      "Units of the application in the peer relation (as the charm last saw them).",
       settings.plannedUnits,
     ),
     single(

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { type ExporterSettings, readHealth, scrape } from "./exporter";
 import { CONTENT_TYPE } from "./exposition";
-import { type Health, HealthWatch, wakeCommand } from "./health-watch";
+import { delivered, type Health, HealthWatch, wakeCommand } from "./health-watch";
 
 const POLL_MS = 2_000;
 /** juju-exec waits behind a running hook; a hook may take minutes. */
@@ -27,21 +27,27 @@ function wake(settings: ExporterSettings, health: Health): Promise<boolean> {
   log("server health changed: waking the charm", { ...health });
   return new Promise((resolve) => {
     // A bare environment: juju-exec refuses to run inside a hook context, and needs none.
-    execFile(
-      command!,
-      args,
-      { timeout: WAKE_TIMEOUT_MS, env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } },
-      (error, _stdout, stderr) => {
-        if (error)
-          log("juju-exec failed; retrying at the next change check", {
-            error: String(stderr || error.message)
-              .trim()
-              .slice(-300),
-          });
-        resolve(!error);
-      },
-    );
+    const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
+    execFile(command!, args, { timeout: WAKE_TIMEOUT_MS, env }, (error, _stdout, stderr) => {
+      const code = error ? (typeof error.code === "number" ? error.code : undefined) : 0;
+      const reached = delivered(code, stderr);
+      if (!reached)
+        log("juju-exec did not reach the unit agent; trying again later", {
+          error: stderr.trim().slice(-300),
+        });
+      resolve(reached);
+    });
   });
+}
+
+/** The settings, or undefined (logged) while the charm has not written them whole. */
+function settingsOrNothing(path: string): ExporterSettings | undefined {
+  try {
+    return readSettings(path);
+  } catch (error) {
+    log("cannot read the settings", { error: String(error) });
+    return undefined;
+  }
 }
 
 function main(argv: readonly string[]): void {
@@ -57,7 +63,12 @@ function main(argv: readonly string[]): void {
       response.writeHead(404, { "content-type": "text/plain" }).end("not found: try /metrics\n");
       return;
     }
-    scrape(readSettings(settingsPath)).then(
+    const settings = settingsOrNothing(settingsPath);
+    if (!settings) {
+      response.writeHead(503, { "content-type": "text/plain" }).end("settings not readable\n");
+      return;
+    }
+    scrape(settings).then(
       (body) =>
         response
           .writeHead(200, { "content-type": CONTENT_TYPE })
@@ -68,23 +79,31 @@ function main(argv: readonly string[]): void {
           .end(`${error instanceof Error ? error.message : String(error)}\n`),
     );
   });
+  server.on("error", (error) => {
+    // The unit's address not there yet (early at boot), or the port taken: systemd starts us again.
+    log("cannot serve", { error: String(error) });
+    process.exit(1);
+  });
   server.listen(Number(match[2]), match[1], () =>
     log(`serving ZooKeeper metrics on http://${listen}/metrics`),
   );
-  const watch = new HealthWatch((health) => wake(readSettings(settingsPath), health));
+  const watch = new HealthWatch(async (health) => {
+    const settings = settingsOrNothing(settingsPath);
+    return settings ? wake(settings, health) : false;
+  });
   let polling = false;
   const timer = setInterval(() => {
     if (polling) return;
     polling = true;
-    const settings = readSettings(settingsPath);
-    if (!settings.charmDir) {
+    const settings = settingsOrNothing(settingsPath);
+    if (!settings?.charmDir) {
       polling = false;
       return;
     }
     // The wake is not awaited: polling goes on (and sees further changes) while the charm runs.
     readHealth(settings)
       .then((health) => {
-        void watch.observe(health);
+        watch.observe(health).catch((error: unknown) => log("wake failed", { error: String(error) }));
       })
       .catch((error: unknown) => log("health check failed", { error: String(error) }))
       .finally(() => {

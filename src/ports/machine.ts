@@ -29,8 +29,8 @@ export interface Machine {
   stopService(): void;
   restartService(): void;
   /**
-   * Keeps another service of the charm's enabled and running (the metrics service); `restart` after
-   * its unit file or settings changed.
+   * Keeps another service of the charm's enabled and running (the metrics service); `restart` to load
+   * a changed unit file or program.
    */
   runService(name: string, restart: boolean): void;
   /** Disables and stops that service, if it is installed. */

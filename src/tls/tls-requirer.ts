@@ -60,6 +60,7 @@ export interface UnitCertificate {
   readonly fingerprint: string;
   /** The CA chain a client needs to trust this server (PEM). */
   readonly caChain: string;
+  readonly notBefore: Date;
   readonly notAfter: Date;
 }
 
@@ -264,7 +265,12 @@ function currentCertificate(
   const notBefore = new Date(certificate.validFrom);
   const notAfter = new Date(certificate.validTo);
   const fingerprint = certificateFingerprint(certificate);
-  return { fingerprint, notBefore, notAfter, view: { fingerprint, caChain: trust.trim(), notAfter } };
+  return {
+    fingerprint,
+    notBefore,
+    notAfter,
+    view: { fingerprint, caChain: trust.trim(), notBefore, notAfter },
+  };
 }
 
 export function renewalSecretLabel(unit: string): string {
@@ -334,7 +340,12 @@ function install(
       const lifetime = new Date(leaf.validTo).getTime() - notBefore;
       scheduleRenewal(hook, fingerprint, new Date(notBefore + RENEW_AFTER * lifetime));
     }
-    return { fingerprint, caChain: trusted.join("\n"), notAfter: new Date(leaf.validTo) };
+    return {
+      fingerprint,
+      caChain: trusted.join("\n"),
+      notBefore: new Date(leaf.validFrom),
+      notAfter: new Date(leaf.validTo),
+    };
   } catch (error) {
     hook.log.warn({ error: String(error) }, "ignoring a certificate from the TLS provider");
     return undefined;

@@ -135,7 +135,8 @@ export class Host implements Machine {
   }
 
   holdPackages(names: readonly string[]): void {
-    const result = run("apt-mark", ["hold", ...names]);
+    // As apt-get: wait for a first-boot job's dpkg lock rather than fail.
+    const result = run("apt-mark", ["-o", "DPkg::Lock::Timeout=600", "hold", ...names]);
     if (result.code !== 0)
       throw new HostError(`apt-mark hold ${names.join(" ")} failed: ${result.stderr.trim().slice(-500)}`);
   }

@@ -28,8 +28,9 @@ export interface MetricsServiceInput {
   readonly charmDir: string;
   readonly unit: string;
   readonly address: string;
-  readonly plannedUnits: number;
-  readonly certificatePath: string | undefined;
+  /** Units of the application in the peer relation, this one included. */
+  readonly units: number;
+  readonly certificate: { readonly notBefore: Date; readonly notAfter: Date } | undefined;
 }
 
 function word(text: string): string {
@@ -67,8 +68,15 @@ export function renderMetricsSettings(input: MetricsServiceInput): string {
   const settings: ExporterSettings = {
     unit: input.unit,
     server: `${input.address}:${PORTS.client}`,
-    plannedUnits: input.plannedUnits,
-    ...(input.certificatePath ? { certificatePath: input.certificatePath } : {}),
+    plannedUnits: input.units,
+    ...(input.certificate
+      ? {
+          certificateValidity: {
+            from: Math.floor(input.certificate.notBefore.getTime() / 1000),
+            to: Math.floor(input.certificate.notAfter.getTime() / 1000),
+          },
+        }
+      : {}),
     workloadUser: WORKLOAD_USER,
     charmDir: input.charmDir,
   };

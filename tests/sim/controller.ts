@@ -334,8 +334,10 @@ export class Controller {
       rmSync(staging, { recursive: true, force: true });
       return new Error(`cannot upgrade application "${appName}" to charm "${url}": ${reason}`);
     };
-    if (charm.meta.name !== app.charm.meta.name)
+    if (charm.meta.name !== app.charm.meta.name) {
+      rmSync(staging, { recursive: true, force: true });
       throw new Error(`cannot refresh "${app.charm.meta.name}" to "${charm.meta.name}"`);
+    }
     const declared = { ...charm.meta.provides, ...charm.meta.requires };
     for (const relation of Object.values(this.model.relations)) {
       if (relation.life !== "alive" || relation.endpoints.length !== 2) continue;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Health, HealthWatch, wakeCommand } from "../../../src/metrics/health-watch";
+import { delivered, type Health, HealthWatch, wakeCommand } from "../../../src/metrics/health-watch";
 
 const healthy: Health = { serving: true, voting: true, answering: true };
 const frozen: Health = { serving: false, voting: false, answering: false };
@@ -28,25 +28,38 @@ describe("HealthWatch", () => {
     expect(wakes).toEqual([frozen, healthy]);
   });
 
-  it("does not wake for what the service saw when it started", async () => {
+  it("wakes the charm when it starts beside a server that is not healthy (the charm may think it is)", async () => {
     let wakes = 0;
     const watch = new HealthWatch(async () => {
       wakes++;
       return true;
     });
     for (let poll = 0; poll < 5; poll++) await watch.observe(frozen);
-    expect(wakes).toBe(0);
+    expect(wakes).toBe(1);
+    const quiet = new HealthWatch(async () => {
+      throw new Error("must not wake");
+    });
+    for (let poll = 0; poll < 5; poll++) await quiet.observe(healthy);
   });
 
-  it("retries a wake that failed (the unit agent was down) at the next poll", async () => {
-    const outcomes = [false, true];
-    let wakes = 0;
+  it("retries a wake Juju did not deliver (the unit agent was down), pausing longer each time", async () => {
+    const attempts: number[] = [];
+    let poll = 0;
     const watch = new HealthWatch(async () => {
-      wakes++;
-      return outcomes.shift() ?? true;
+      attempts.push(poll);
+      return attempts.length >= 4;
     });
-    for (const health of [healthy, frozen, frozen, frozen, frozen]) await watch.observe(health);
-    expect(wakes).toBe(2);
+    for (poll = 0; poll < 30; poll++) await watch.observe(frozen);
+    // Confirmed at poll 1; then pauses of 1, 2 and 4 polls between attempts.
+    expect(attempts).toEqual([1, 3, 6, 11]);
+  });
+
+  it("counts a wake as delivered whatever the charm's exit code, not when juju-exec could not reach the agent", () => {
+    expect(delivered(0, "")).toBe(true);
+    expect(delivered(1, "Traceback of the charm\n")).toBe(true);
+    expect(delivered(1, "ERROR dialing juju run socket: no such file or directory\n")).toBe(false);
+    expect(delivered(1, 'ERROR unit "zookeeper/1" not found on this machine\n')).toBe(false);
+    expect(delivered(undefined, "")).toBe(false);
   });
 
   it("runs the charm's dispatch with its event through juju-exec", () => {
