@@ -90,6 +90,8 @@ const MAX_PASSES = 8;
  */
 const TRANSIENT_WAIT_MS = 60_000;
 const TRANSIENT_POLL_MS = 1_000;
+/** How long the metrics service's health event waits for a transient state to pass. */
+const HEALTH_EVENT_WAIT_MS = 10_000;
 
 export class ClusterManager {
   private readonly model;
@@ -225,9 +227,11 @@ export class ClusterManager {
     this.state = loadLocalState(this.host);
     if (this.hook.context.kind === "update-status" && (await this.stillSettled())) return;
     this.settled = undefined;
-    // The metrics service's health event (src/metrics/health-watch.ts) reports what it sees at once:
-    // the next change wakes the charm again.
-    const waitUntil = this.clock.now() + (this.hook.context.kind === "custom" ? 0 : TRANSIENT_WAIT_MS);
+    // The metrics service's health event (src/metrics/health-watch.ts) waits less: what it reports
+    // must come soon, but not be a blip (a rejoining server syncing, an election) that the service
+    // would take for already reported.
+    const waitUntil =
+      this.clock.now() + (this.hook.context.kind === "custom" ? HEALTH_EVENT_WAIT_MS : TRANSIENT_WAIT_MS);
     try {
       for (let passes = 0; ; ) {
         this.pass = new Pass();
