@@ -3,8 +3,9 @@
  * get-sync-password, set-password. A new password rolls out without downtime (credentials.ts): the
  * action only records it; the reconcile on every unit then rolls the servers.
  */
-import type { Action, Hook, Relation } from "../lib/juju";
+import type { Action, Bag, Hook, Relation } from "../lib/juju";
 import { PEER_ENDPOINT } from "./cluster/cluster-manager";
+import { type PeerUnit, runsOldVersion } from "./cluster/cluster-plan";
 import {
   type Credentials,
   credentialsFingerprint,
@@ -21,6 +22,7 @@ import type { Ports } from "./ports";
 import { generatePrivateKey, parsePrivateKey } from "./tls/certificate-request";
 import { reconcileUnitTls, replaceUnitKey } from "./tls/tls-requirer";
 import { QUORUM_USERS, SUPER_USER } from "./workload/paths";
+import { baseOf, OS_RELEASE_PATH, targetProblem, ZOOKEEPER_PACKAGES } from "./workload/zookeeper-versions";
 
 const USERS = [SUPER_USER, QUORUM_USERS[0]] as const;
 type InternalUser = (typeof USERS)[number];
@@ -52,6 +54,9 @@ export async function runAction(hook: Hook, action: Action, ports: Ports): Promi
   switch (action.name) {
     case "pre-upgrade-check":
       await preUpgradeCheck(hook, action, ports);
+      return;
+    case "upgrade-zookeeper":
+      await upgradeZooKeeper(hook, action, ports);
       return;
     case "set-tls-private-key":
       setTlsPrivateKey(hook, action, ports);
@@ -92,23 +97,91 @@ async function preUpgradeCheck(hook: Hook, action: Action, ports: Ports): Promis
   const self = hook.model.unitName;
   const own = peers.localUnitData(PEER_UNIT_SCHEMA).data;
   const units = readPeerUnits(peers, self, own.address, false);
-  const addresses = new Map(units.filter((unit) => unit.address).map((unit) => [unit.name, unit.address!]));
-  const probes = await probeAll(ports.ensemble, addresses);
-  const leader = units.find((unit) => probes.get(unit.name)?.mode === "leader");
-  const committed = leader?.address ? await ports.ensemble.localMembership(leader.address) : undefined;
-  const cause = upgradeBlocker({
-    units,
-    planned: hook.tools.plannedUnits(),
-    appData: peers.localAppData(PEER_APP_SCHEMA).data,
-    probes,
-    committed,
-  });
+  const { cause, leader } = await readiness(hook, ports, units, peers.localAppData(PEER_APP_SCHEMA).data);
   if (cause) {
     action.fail(`Pre-upgrade check failed and cannot safely upgrade: ${cause}`);
     return;
   }
   action.setResults({
-    result: `ready: ${units.length} units serving and voting, ZooKeeper leader ${leader?.name}`,
+    result: `ready: ${units.length} units serving and voting, ZooKeeper leader ${leader}`,
+  });
+}
+
+/**
+ * Whether the ensemble may be upgraded now (upgrade-check.ts's cause), from ZooKeeper's answers: srvr
+ * of every unit, conf of the ZooKeeper leader.
+ */
+async function readiness(
+  hook: Hook,
+  ports: Ports,
+  units: readonly PeerUnit[],
+  appData: Bag<typeof PEER_APP_SCHEMA>,
+): Promise<{ cause: string | undefined; leader: string | undefined }> {
+  const addresses = new Map(units.filter((unit) => unit.address).map((unit) => [unit.name, unit.address!]));
+  const probes = await probeAll(ports.ensemble, addresses);
+  const leader = units.find((unit) => probes.get(unit.name)?.mode === "leader");
+  const committed = leader?.address ? await ports.ensemble.localMembership(leader.address) : undefined;
+  const planned = hook.tools.plannedUnits();
+  return { cause: upgradeBlocker({ units, planned, appData, probes, committed }), leader: leader?.name };
+}
+
+/**
+ * `upgrade-zookeeper version=…` (leader): the ZooKeeper package version every server should run.
+ * Refused with the reason when the version is not one this revision runs on this base, apt does not
+ * offer it, it would go back a minor version, or the ensemble is not ready (pre-upgrade-check's
+ * causes). During a roll — including one stopped by a failed post-check — the target may be changed
+ * (to go back to the version the units came from, or on to a fixed one): the roll continues from
+ * where it stands. The reconcile then upgrades the units one at a time, the ZooKeeper leader last.
+ */
+async function upgradeZooKeeper(hook: Hook, action: Action, ports: Ports): Promise<void> {
+  if (!hook.model.isLeader) {
+    action.fail(
+      "upgrade-zookeeper must run on the leader unit (juju run zookeeper/leader upgrade-zookeeper …)",
+    );
+    return;
+  }
+  const version = action.params.version;
+  if (typeof version !== "string" || version === "") {
+    action.fail(
+      "version is required: the zookeeper package version to run, as `apt-cache madison zookeeper` lists it",
+    );
+    return;
+  }
+  const peers = hook.model.relation(PEER_ENDPOINT);
+  if (!peers) {
+    action.fail("the cluster relation does not exist yet: deploy first, then upgrade");
+    return;
+  }
+  const self = hook.model.unitName;
+  const units = readPeerUnits(peers, self, peers.localUnitData(PEER_UNIT_SCHEMA).data.address, false);
+  const appData = peers.localAppData(PEER_APP_SCHEMA).data;
+  const current = appData["zookeeper-version"];
+  const rolling = units.some((unit) => runsOldVersion(unit, current) || unit.upgradeFailed !== undefined);
+  if (!rolling) {
+    const { cause } = await readiness(hook, ports, units, appData);
+    if (cause) {
+      action.fail(`cannot upgrade ZooKeeper now: ${cause}`);
+      return;
+    }
+  }
+  const problem = targetProblem({
+    version,
+    base: baseOf(ports.machine.read(OS_RELEASE_PATH)),
+    available: ports.machine.availableVersions(ZOOKEEPER_PACKAGES[0]),
+    running: units.flatMap((unit) => (unit.runningVersion ? [unit.runningVersion] : [])),
+  });
+  if (problem) {
+    action.fail(problem);
+    return;
+  }
+  if (version === current && !rolling) {
+    action.setResults({ result: `every unit already runs ZooKeeper ${version}` });
+    return;
+  }
+  peers.setLocalAppData(PEER_APP_SCHEMA, { "zookeeper-version": version });
+  hook.log.info({ from: current, to: version }, "ZooKeeper upgrade requested");
+  action.setResults({
+    result: `upgrading ZooKeeper ${current ?? "?"} → ${version} one unit at a time, the ZooKeeper leader last: follow juju status`,
   });
 }
 

@@ -12,7 +12,9 @@ import { reconcileUnitTls } from "./tls/tls-requirer";
 export async function handleEvent(hook: Hook, ports: Ports = realPorts()): Promise<void> {
   if (hook.action) {
     await runAction(hook, hook.action, ports);
-    return;
+    // The leader's own app-bag write wakes every unit but itself: it hands out the first upgrade turn
+    // now (and, alone, upgrades itself) instead of at its next hook.
+    if (hook.action.name !== "upgrade-zookeeper" || hook.action.hasFailed) return;
   }
   const { kind, secret } = hook.context;
   if (kind === "secret-remove" && secret?.revision !== undefined) {

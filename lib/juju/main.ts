@@ -22,6 +22,11 @@ export interface Hook {
   report(status: Status): void;
   /** Propose the application status (applied only on the leader). */
   reportApp(status: Status): void;
+  /**
+   * Sets the unit's status at once, for a long step the operator should see while it runs (an
+   * upgrade); the status the hook ends with still replaces it.
+   */
+  announce(status: Status): void;
 }
 
 export type CharmHandler = (hook: Hook) => void | Promise<void>;
@@ -54,6 +59,10 @@ export async function runHook(handler: CharmHandler, options: RunOptions = {}): 
       action,
       report: (status) => unitStatus.add(status),
       reportApp: (status) => appStatus.add(status),
+      announce: (status) => {
+        tools?.statusSet(status.name, status.message);
+        memory?.remember(status);
+      },
     });
     for (const issue of model.databagIssues) {
       log.warn({ source: issue.source, key: issue.key }, `ignored malformed relation data: ${issue.problem}`);

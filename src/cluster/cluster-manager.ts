@@ -7,6 +7,7 @@ import type { Admin, Clock, Ensemble, Machine, Ports } from "../ports";
 import { nextTlsPhase } from "../tls/tls-phase";
 import { TLS_PATHS, type TlsView } from "../tls/tls-requirer";
 import {
+  baseOf,
   CHARM_CONFIG_SPEC,
   type CharmConfig,
   CONF_DIR,
@@ -14,10 +15,13 @@ import {
   METRICS_FILES,
   METRICS_PORT,
   METRICS_SERVICE,
+  OS_RELEASE_PATH,
   PORTS,
   renderMetricsSettings,
   renderMetricsUnit,
+  requiredTarget,
   type TlsPhase,
+  ZOOKEEPER_PACKAGES,
 } from "../workload";
 import {
   type ClusterSnapshot,
@@ -66,6 +70,8 @@ interface Prepared {
   readonly files: ServerFiles | undefined;
   /** Where the move to TLS stands (peer app data, after the leader's decision). */
   readonly tlsPhase: TlsPhase | undefined;
+  /** The ZooKeeper version every server should run (peer app data, after the leader's decision). */
+  readonly targetVersion: string | undefined;
 }
 
 /** What ZooKeeper said in this pass (observe()). */
@@ -212,6 +218,26 @@ export class ClusterManager {
   }
 
   /**
+   * Juju leader: the ZooKeeper version the ensemble runs. The first leader records its own installed
+   * one; after a refresh to a revision that no longer runs it on this base, the newest supported
+   * version apt offers (zookeeper-versions.ts). `upgrade-zookeeper` sets it otherwise.
+   */
+  private leadVersion(peers: Relation, current: string | undefined): string | undefined {
+    let target = current ?? this.state.packageVersion;
+    if (target !== undefined && this.hook.context.kind === "upgrade-charm") {
+      const base = baseOf(this.host.read(OS_RELEASE_PATH));
+      const required = requiredTarget(target, base, this.host.availableVersions(ZOOKEEPER_PACKAGES[0]));
+      if (required && "problem" in required) this.pass.reportApp(blocked(required.problem));
+      if (required && "version" in required) {
+        this.log.info({ from: target, to: required.version }, "this revision needs a newer ZooKeeper");
+        target = required.version;
+      }
+    }
+    if (target !== current) peers.setLocalAppData(PEER_APP_SCHEMA, { "zookeeper-version": target ?? null });
+    return target;
+  }
+
+  /**
    * Runs reconcile passes: normally one. Each pass observes afresh, so every step is verified before
    * the next, as across hooks. Another pass runs when
    * - the Juju leader's own step is the last of a chain nobody else will wake it for: it restarted
@@ -323,7 +349,11 @@ export class ClusterManager {
     }
     const current = this.model.isLeader ? await this.leadPass(prepared, seen) : seen.snapshot;
     const server = new UnitServer(this.hook, this.ports, this.pass, this.state.packageVersion);
-    this.settled = await server.run(prepared, current, seen.running);
+    try {
+      this.settled = await server.run(prepared, current, seen.running);
+    } finally {
+      this.state = { ...this.state, packageVersion: server.packageVersion };
+    }
   }
 
   /**
@@ -422,6 +452,10 @@ export class ClusterManager {
     this.credentials = credentials;
     const tlsPhase =
       this.model.isLeader && !departing ? this.leadTls(peers, appData.tls, units) : appData.tls;
+    const targetVersion =
+      this.model.isLeader && !departing
+        ? this.leadVersion(peers, appData["zookeeper-version"])
+        : appData["zookeeper-version"];
     const tls =
       tlsPhase && this.tls.certificate && address ? { phase: tlsPhase, address, ...TLS_STORES } : undefined;
     if (tlsPhase && !tls)
@@ -445,12 +479,13 @@ export class ClusterManager {
       clients,
       files,
       tlsPhase,
+      targetVersion,
     };
   }
 
   /** Every server's srvr and the committed membership (from the ZooKeeper leader's conf, else a session). */
   private async observe(prepared: Prepared): Promise<Observed> {
-    const { units, credentials, appData, files } = prepared;
+    const { units, credentials, appData, files, targetVersion } = prepared;
     const addresses = new Map(units.filter((unit) => unit.address).map((unit) => [unit.name, unit.address!]));
     const probes = await probeAll(this.ensemble, addresses);
     const running = this.host.serviceActive();
@@ -476,6 +511,7 @@ export class ClusterManager {
       committed,
       probes,
       desiredConfig: files?.hash,
+      targetVersion,
     };
     return { snapshot, admin, running };
   }

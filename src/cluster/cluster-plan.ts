@@ -28,6 +28,10 @@ export interface PeerUnit {
   readonly runningTls?: string | undefined;
   /** Fingerprint of its certificate, once it has one. */
   readonly tlsCertificate?: string | undefined;
+  /** The ZooKeeper package version its running server was started from (undefined: not published). */
+  readonly runningVersion?: string | undefined;
+  /** The target version whose upgrade failed its post-check on this unit. */
+  readonly upgradeFailed?: string | undefined;
 }
 
 export interface ClusterSnapshot {
@@ -50,6 +54,18 @@ export interface ClusterSnapshot {
   readonly planned?: ReadonlySet<number> | undefined;
   /** Hash of the configuration every server should run (the same on every unit). */
   readonly desiredConfig?: string | undefined;
+  /** The ZooKeeper package version every server should run (peer app data). */
+  readonly targetVersion?: string | undefined;
+}
+
+/** Whether a unit's server runs another ZooKeeper version than the ensemble's target. */
+export function runsOldVersion(unit: PeerUnit, target: string | undefined): boolean {
+  return (
+    unit.started &&
+    target !== undefined &&
+    unit.runningVersion !== undefined &&
+    unit.runningVersion !== target
+  );
 }
 
 /** Planned units this unit's peer relation does not show yet (their relation-joined is to come). */
@@ -388,11 +404,13 @@ export function ensembleHealthy(snapshot: ClusterSnapshot): boolean {
  */
 export function nextRestartGrant(snapshot: ClusterSnapshot): RestartGrant {
   // A unit needs a turn when it asks for one, or when the server it runs was started with another
-  // configuration than the desired one: it will ask as soon as its next hook runs, and counting it
-  // now keeps the ZooKeeper leader's turn last whichever unit's hook comes first.
+  // configuration or ZooKeeper version than the desired one: it will ask as soon as its next hook
+  // runs, and counting it now keeps the ZooKeeper leader's turn last whichever unit's hook comes
+  // first.
   const needsTurn = (unit: PeerUnit): boolean =>
     !unit.dying &&
     (unit.restartRequest !== undefined ||
+      runsOldVersion(unit, snapshot.targetVersion) ||
       (unit.started &&
         snapshot.desiredConfig !== undefined &&
         unit.runningConfig !== undefined &&

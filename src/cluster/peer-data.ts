@@ -4,6 +4,7 @@
  */
 import { field } from "../../lib/juju";
 import { checkGranted } from "../clients/granted";
+import { DEBIAN_VERSION } from "../workload/zookeeper-versions";
 
 const IPV4 = /^(?:\d{1,3}\.){3}\d{1,3}$/;
 const UNIT = /^[a-z][a-z0-9-]*\/\d+$/;
@@ -32,6 +33,10 @@ export const PEER_UNIT_SCHEMA = {
   "running-tls": field.oneOf(["off", "unify", "quorum", "on"] as const),
   /** Fingerprint of its certificate, once it has one in place (tls-requirer.ts). */
   "tls-certificate": field.string({ pattern: /^[0-9a-f]{32}$/ }),
+  /** The ZooKeeper package version its running server was started from. */
+  "zookeeper-version": field.string({ pattern: DEBIAN_VERSION, maxLength: 100 }),
+  /** The target version whose upgrade failed its post-check here: the roll stopped at this unit. */
+  "upgrade-failed": field.string({ pattern: DEBIAN_VERSION, maxLength: 100 }),
 } as const;
 
 /** The application bag, written by the Juju leader. */
@@ -53,6 +58,12 @@ export const PEER_APP_SCHEMA = {
   "sync-rotation": field.oneOf(["accept", "switch"] as const),
   /** Where the ensemble stands on its way to TLS or back (tls-phase.ts); absent: no TLS. */
   tls: field.oneOf(["unify", "quorum", "on"] as const),
+  /**
+   * The ZooKeeper package version every server should run (zookeeper-versions.ts): the first
+   * leader's installed one, then what `upgrade-zookeeper` or a refresh asks for. A new value rolls
+   * through the units one at a time.
+   */
+  "zookeeper-version": field.string({ pattern: DEBIAN_VERSION, maxLength: 100 }),
   /** Client relations served, by relation id: chroot, permissions, secrets (JSON). */
   clients: field.json(checkGranted),
 } as const;

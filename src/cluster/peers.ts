@@ -27,6 +27,8 @@ export function readPeerUnits(
       runningConfig: bag["running-config"],
       runningTls: bag["running-tls"],
       tlsCertificate: bag["tls-certificate"],
+      runningVersion: bag["zookeeper-version"],
+      upgradeFailed: bag["upgrade-failed"],
     };
   });
   const own = peers.localUnitData(PEER_UNIT_SCHEMA).data;
@@ -41,6 +43,8 @@ export function readPeerUnits(
     runningConfig: own["running-config"],
     runningTls: own["running-tls"],
     tlsCertificate: own["tls-certificate"],
+    runningVersion: own["zookeeper-version"],
+    upgradeFailed: own["upgrade-failed"],
   });
   return units.sort((a, b) => a.number - b.number);
 }

@@ -125,6 +125,8 @@ export interface RunningConfig {
   readonly tls: string | undefined;
   /** The certificate it loaded at start (`-` without TLS). */
   readonly certificate: string | undefined;
+  /** The ZooKeeper package version it was started from (undefined: recorded by an older revision). */
+  readonly version: string | undefined;
 }
 
 /** Writes the files a server reads at start (zoo.cfg only when a static key differs). */
@@ -141,8 +143,10 @@ export function writeServerFiles(machine: Machine, files: ServerFiles): void {
 
 /** What the running server was started with, as recorded when it started (undefined: unknown). */
 export function runningConfig(machine: Machine): RunningConfig | undefined {
-  const [hash, credentials, tls, certificate] = (machine.read(RUNNING_CONFIG_PATH) ?? "").trim().split(/\s+/);
-  return hash ? { hash, credentials, tls, certificate } : undefined;
+  const [hash, credentials, tls, certificate, version] = (machine.read(RUNNING_CONFIG_PATH) ?? "")
+    .trim()
+    .split(/\s+/);
+  return hash ? { hash, credentials, tls, certificate, version } : undefined;
 }
 
 /**

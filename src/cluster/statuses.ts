@@ -3,9 +3,9 @@
  * `active` only for a serving voter of the committed membership; everything else names what it waits
  * for, and says whether only the workload can end the wait (the hook then observes again).
  */
-import { active, type Status, waiting } from "../../lib/juju";
+import { active, blocked, maintenance, type Status, waiting } from "../../lib/juju";
 import { findServer, participants } from "../../lib/zookeeper/ensemble-config";
-import { type ClusterSnapshot, serverIdOf } from "./cluster-plan";
+import { type ClusterSnapshot, runsOldVersion, serverIdOf } from "./cluster-plan";
 import type { SettledEnsemble } from "./local-state";
 
 export interface UnitStatus {
@@ -51,12 +51,26 @@ export function servingStatus(
   return settled(active());
 }
 
-/** Leader: whether every unit votes, as the committed configuration says. */
+/**
+ * Leader: whether every unit votes, as the committed configuration says, and where an upgrade of
+ * ZooKeeper stands (a unit whose upgrade failed its post-check stops it).
+ */
 export function applicationStatus(snapshot: ClusterSnapshot): Status {
-  const units = snapshot.units.filter((unit) => !unit.dying).length;
+  const live = snapshot.units.filter((unit) => !unit.dying);
+  const target = snapshot.targetVersion;
+  const failed = live.find((unit) => target !== undefined && unit.upgradeFailed === target);
+  if (failed) return blocked(`upgrade to ZooKeeper ${target} stopped at ${failed.name}: it failed its check`);
   if (!snapshot.committed) return waiting("the committed membership cannot be read yet");
   const voters = participants(snapshot.committed).length;
-  return voters < units ? waiting(`${voters} of ${units} units are voting members`) : active();
+  if (voters < live.length) return waiting(`${voters} of ${live.length} units are voting members`);
+  const started = live.filter((unit) => unit.started);
+  const behind = started.filter((unit) => runsOldVersion(unit, target)).length;
+  if (behind > 0) {
+    return maintenance(
+      `upgrading ZooKeeper to ${target}: ${started.length - behind} of ${started.length} units done`,
+    );
+  }
+  return active();
 }
 
 /** The ensemble as settled — every unit a serving participant at its address — or undefined. */

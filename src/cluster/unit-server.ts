@@ -5,11 +5,19 @@
  * report what ZooKeeper says of it.
  */
 import type { Hook, Relation } from "../../lib/juju";
-import { waiting } from "../../lib/juju";
+import { blocked, maintenance, waiting } from "../../lib/juju";
 import { formatServers } from "../../lib/zookeeper/ensemble-config";
 import type { Ports, ServerProbe } from "../ports";
 import type { CharmConfig } from "../workload";
-import { INITIAL_DYNAMIC_CONFIG_PATH, MANAGED_FILES, PORTS, renderMyid, ZOO_CFG_PATH } from "../workload";
+import {
+  INITIAL_DYNAMIC_CONFIG_PATH,
+  MANAGED_FILES,
+  PORTS,
+  renderMyid,
+  servesVersion,
+  ZOO_CFG_PATH,
+  ZOOKEEPER_PACKAGES,
+} from "../workload";
 import { type ClusterSnapshot, planServer, planStart, type StartPlan, serverIdOf } from "./cluster-plan";
 import { waitUntilServing } from "./ensemble";
 import type { SettledEnsemble } from "./local-state";
@@ -29,6 +37,16 @@ const SERVE_TIMEOUT_MS = 90_000;
 /** How long a joiner must stay out of the membership, not serving, to count as stranded. */
 const STRANDED_CONFIRM_MS = 5_000;
 
+/** A move of this unit's ZooKeeper package between two versions. */
+interface Upgrade {
+  readonly from: string;
+  readonly to: string;
+}
+
+function failedUpgradeMessage(version: string, problem: string): string {
+  return `upgrade to ZooKeeper ${version} failed its check (${problem}); the upgrade roll stopped here: see journalctl -u zookeeper, then upgrade-zookeeper to a working version`;
+}
+
 /** What running the server needs from the pass's preparation. */
 export interface ServerInput {
   readonly config: CharmConfig | undefined;
@@ -45,7 +63,8 @@ export class UnitServer {
     private readonly hook: Hook,
     private readonly ports: Ports,
     private readonly pass: Pass,
-    private readonly packageVersion: string | undefined,
+    /** The installed ZooKeeper package version (it changes when this unit upgrades). */
+    public packageVersion: string | undefined,
   ) {
     this.self = hook.model.unitName;
     this.leader = hook.model.isLeader;
@@ -68,13 +87,14 @@ export class UnitServer {
     if (!secure(files.tls) && secure(before)) this.hook.tools.closePort(`${PORTS.secureClient}/tcp`);
     this.host.write(
       { ...MANAGED_FILES.zooCfg, path: RUNNING_CONFIG_PATH, mode: 0o600 },
-      `${files.hash} ${files.credentials} ${files.tls} ${files.certificate ?? "-"}\n`,
+      `${files.hash} ${files.credentials} ${files.tls} ${files.certificate ?? "-"} ${this.packageVersion ?? "-"}\n`,
     );
     peers.setLocalUnitData(PEER_UNIT_SCHEMA, {
       "restart-request": null,
       credentials: files.credentials,
       "running-config": files.hash,
       "running-tls": files.tls,
+      "zookeeper-version": this.packageVersion ?? null,
     });
   }
   /** This unit's own server: its files, then what planServer says (start, rejoin, restart, wait, keep). */
@@ -93,9 +113,19 @@ export class UnitServer {
     writeServerFiles(this.host, files);
     // Unknown (the charm was upgraded from a revision that did not record it): assume it is current.
     const recorded = runningConfig(this.host);
-    const restartNeeded =
+    const target = current.targetVersion;
+    const upgrade: Upgrade | undefined =
+      target !== undefined && this.packageVersion !== undefined && this.packageVersion !== target
+        ? { from: this.packageVersion, to: target }
+        : undefined;
+    // Installed at another version than its server was started from: an upgrade whose post-check has
+    // not passed (it failed, or the hook ended before it).
+    const unverified =
+      recorded?.version !== undefined && recorded.version !== "-" && recorded.version !== this.packageVersion;
+    const configChanged =
       (recorded?.hash ?? files.hash) !== files.hash ||
       this.certificateNeedsRestart(recorded?.certificate, files);
+    const restartNeeded = configChanged || upgrade !== undefined || unverified;
     const plan = planServer(current, this.self, {
       running,
       hasRunBefore: () => host.hasRunBefore(),
@@ -103,7 +133,11 @@ export class UnitServer {
       config: running ? runningMembership(this.host) : undefined,
     });
     if (plan.kind === "start") {
+      // A server that does not run moves to the target version before it starts (a joiner, or a
+      // member whose server is down anyway): it needs no turn.
+      if (upgrade && plan.start.kind !== "wait" && !this.installTarget(upgrade)) return undefined;
       await this.start(peers, current, files, address, plan.start);
+      this.reportFailedUpgrade(peers, current, undefined);
       return undefined;
     }
     // Also after a hook that started the server failed before its data was committed.
@@ -120,13 +154,25 @@ export class UnitServer {
       return undefined;
     }
     let restarted: ServerProbe | undefined;
-    if (plan.kind === "restart") restarted = await this.restart(peers, files, address);
-    else if (plan.kind === "await-turn") {
-      peers.setLocalUnitData(PEER_UNIT_SCHEMA, {
-        "restart-request": `configuration changed (${files.hash})`,
+    const request = upgrade ? `upgrade to ZooKeeper ${upgrade.to}` : `configuration changed (${files.hash})`;
+    if (plan.kind === "restart") {
+      peers.setLocalUnitData(PEER_UNIT_SCHEMA, { "restart-request": request });
+      restarted = await this.takeTurn(peers, files, address, {
+        upgrade,
+        restart: configChanged || !unverified,
       });
-      this.pass.report(waiting(plan.reason));
+    } else if (plan.kind === "await-turn") {
+      peers.setLocalUnitData(PEER_UNIT_SCHEMA, { "restart-request": request });
+      const granted = current.restartGranted;
+      this.pass.report(
+        waiting(
+          upgrade
+            ? `waiting for its turn to upgrade ZooKeeper to ${upgrade.to}${granted ? ` (${granted} first)` : ""}`
+            : plan.reason,
+        ),
+      );
     } else this.recordRunning(peers, files);
+    this.reportFailedUpgrade(peers, current, restarted);
     const settled = settledEnsemble(current, this.leader);
     this.reportServing(
       restarted ? { ...current, probes: new Map(current.probes).set(this.self, restarted) } : current,
@@ -207,22 +253,129 @@ export class UnitServer {
     );
   }
 
-  /** Its rolling-restart turn: restart, verify it serves again, record what it runs. */
-  private async restart(peers: Relation, files: ServerFiles, address: string): Promise<ServerProbe> {
-    peers.setLocalUnitData(PEER_UNIT_SCHEMA, { "restart-request": `configuration changed (${files.hash})` });
-    this.log.info("rolling restart: restarting ZooKeeper");
-    this.host.restartService();
+  /**
+   * Its rolling-restart turn: restart, or upgrade the package (stop, install the target version, hold
+   * it, start), or, after an upgrade whose post-check did not pass, only check again; then verify it
+   * serves again — after an upgrade, as a voter reporting the new version — and record what it runs.
+   * A failed post-check keeps the turn, so the roll stops here and says so.
+   */
+  private async takeTurn(
+    peers: Relation,
+    files: ServerFiles,
+    address: string,
+    how: { readonly upgrade: Upgrade | undefined; readonly restart: boolean },
+  ): Promise<ServerProbe> {
+    const { upgrade } = how;
+    if (upgrade) {
+      if (!this.targetAvailable(upgrade)) return this.ports.ensemble.probe(address);
+      this.hook.announce(maintenance(`upgrading ZooKeeper ${upgrade.from} → ${upgrade.to}`));
+      this.log.info(upgrade, "upgrading ZooKeeper in this unit's turn");
+      this.host.stopService();
+      try {
+        this.host.installVersions(new Map(ZOOKEEPER_PACKAGES.map((name) => [name, upgrade.to])));
+      } catch (error) {
+        this.log.error({ error: String(error) }, "the ZooKeeper upgrade failed; starting the server again");
+        this.packageVersion = this.host.packageVersion(ZOOKEEPER_PACKAGES[0]);
+        this.host.startService();
+        return this.failUpgrade(peers, address, upgrade, `apt-get failed (${String(error).slice(0, 200)})`);
+      }
+      this.packageVersion = this.host.packageVersion(ZOOKEEPER_PACKAGES[0]);
+      writeServerFiles(this.host, files);
+      this.host.startService();
+    } else if (how.restart) {
+      this.log.info("rolling restart: restarting ZooKeeper");
+      this.host.restartService();
+    }
     const probe = await waitUntilServing(this.ports, address, SERVE_TIMEOUT_MS, {
       stillRunning: () => this.host.serviceActive(),
     });
-    if (!probe.serving) {
+    const recorded = runningConfig(this.host)?.version;
+    const checkVersion =
+      upgrade !== undefined || (recorded !== undefined && recorded !== this.packageVersion);
+    if (checkVersion) {
+      const problem = this.postCheckProblem(probe);
+      if (problem) {
+        const from = upgrade?.from ?? recorded ?? "?";
+        return this.failUpgrade(peers, address, { from, to: this.packageVersion ?? "?" }, problem);
+      }
+      this.log.info({ version: this.packageVersion }, "upgraded: serving and voting with the new version");
+    } else if (!probe.serving) {
       this.pass.reportTransient("restarted; waiting for ZooKeeper to serve again");
       return probe;
     }
     this.recordRunning(peers, files);
+    peers.setLocalUnitData(PEER_UNIT_SCHEMA, { "upgrade-failed": null });
+    const version = this.packageVersion;
+    if (checkVersion && version) this.hook.tools.applicationVersionSet(version.replace(/[-+~].*$/, ""));
     // Nobody else wakes the leader for the next turn: the next pass hands it out.
     if (this.leader) this.pass.progressed = true;
     return probe;
+  }
+
+  /** After an upgrade: serving, voting (leader or follower, so synced) and reporting the new version. */
+  private postCheckProblem(probe: ServerProbe): string | undefined {
+    if (!probe.serving) return "it does not serve";
+    if (probe.mode !== "leader" && probe.mode !== "follower")
+      return `it serves as ${probe.mode}, not as a voter`;
+    if (!servesVersion(probe.version, this.packageVersion ?? "")) {
+      return `it reports version ${probe.version ?? "none"}`;
+    }
+    return undefined;
+  }
+
+  /** Records the failed post-check (the leader's status names this unit) and blocks with the cause. */
+  private failUpgrade(
+    peers: Relation,
+    address: string,
+    upgrade: Upgrade,
+    problem: string,
+  ): Promise<ServerProbe> {
+    peers.setLocalUnitData(PEER_UNIT_SCHEMA, { "upgrade-failed": upgrade.to });
+    this.pass.report(blocked(failedUpgradeMessage(upgrade.to, problem)));
+    this.log.error(
+      { ...upgrade, problem },
+      "the ZooKeeper upgrade failed its post-check; the roll stops here",
+    );
+    return this.ports.ensemble.probe(address);
+  }
+
+  /** While this unit's failed upgrade stands (its server not serving the target), it says so. */
+  private reportFailedUpgrade(
+    peers: Relation,
+    snapshot: ClusterSnapshot,
+    restarted: ServerProbe | undefined,
+  ): void {
+    const failed = peers.localUnitData(PEER_UNIT_SCHEMA).data["upgrade-failed"];
+    if (failed === undefined || restarted !== undefined) return;
+    const problem = this.postCheckProblem(
+      snapshot.probes.get(this.self) ?? { reachable: false, serving: false, mode: undefined },
+    );
+    if (problem && failed === snapshot.targetVersion)
+      this.pass.report(blocked(failedUpgradeMessage(failed, problem)));
+    else if (!problem) peers.setLocalUnitData(PEER_UNIT_SCHEMA, { "upgrade-failed": null });
+  }
+
+  /** Whether this machine's apt sources offer the target; blocked with the cause when not. */
+  private targetAvailable(upgrade: Upgrade): boolean {
+    const missing = ZOOKEEPER_PACKAGES.find(
+      (name) => !this.host.availableVersions(name).includes(upgrade.to),
+    );
+    if (missing === undefined) return true;
+    this.pass.report(
+      blocked(
+        `cannot upgrade ZooKeeper to ${upgrade.to}: ${missing} ${upgrade.to} is not in this machine's apt sources`,
+      ),
+    );
+    return false;
+  }
+
+  /** A server that does not run: installs the target version first (blocked when apt cannot). */
+  private installTarget(upgrade: Upgrade): boolean {
+    if (!this.targetAvailable(upgrade)) return false;
+    this.log.info(upgrade, "installing the ensemble's ZooKeeper version before starting");
+    this.host.installVersions(new Map(ZOOKEEPER_PACKAGES.map((name) => [name, upgrade.to])));
+    this.packageVersion = this.host.packageVersion(ZOOKEEPER_PACKAGES[0]);
+    return true;
   }
 
   private reportServing(snapshot: ClusterSnapshot, running: boolean, justJoined = false): void {

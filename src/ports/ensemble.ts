@@ -14,6 +14,8 @@ export interface ServerProbe {
   readonly reachable: boolean;
   readonly serving: boolean;
   readonly mode: "leader" | "follower" | "observer" | "standalone" | undefined;
+  /** The version the server reports (`3.8.0-…, built on …`), when it answered. */
+  readonly version?: string | undefined;
 }
 
 /** How the charm connects as administrator. */
@@ -56,7 +58,7 @@ export const zookeeperEnsemble: Ensemble = {
   async probe(address) {
     try {
       const report = await probeSrvr(`${address}:${PORTS.client}`, { timeoutMs: PROBE_TIMEOUT_MS });
-      return { reachable: true, serving: report.serving, mode: report.mode };
+      return { reachable: true, serving: report.serving, mode: report.mode, version: report.version };
     } catch {
       return { reachable: false, serving: false, mode: undefined };
     }

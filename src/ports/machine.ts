@@ -21,6 +21,13 @@ export interface Machine {
   installPackages(names: readonly string[]): void;
   /** Holds the packages at their installed version (`apt-mark hold`): nothing else upgrades them. */
   holdPackages(names: readonly string[]): void;
+  /** The versions of a package apt can install here (`apt-cache madison`), newest first. */
+  availableVersions(name: string): string[];
+  /**
+   * Installs exactly these versions (`apt-get install name=version`), held or not, up or down, and
+   * holds them again.
+   */
+  installVersions(versions: ReadonlyMap<string, string>): void;
   daemonReload(): void;
   serviceActive(): boolean;
   /** Enables and starts the ZooKeeper service. */

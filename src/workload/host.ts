@@ -141,19 +141,54 @@ export class Host implements Machine {
       throw new HostError(`apt-mark hold ${names.join(" ")} failed: ${result.stderr.trim().slice(-500)}`);
   }
 
+  availableVersions(name: string): string[] {
+    // `zookeeper | 3.8.0-11+deb12u2 | http://deb.debian.org/debian bookworm/main amd64 Packages`
+    const result = run("apt-cache", ["madison", name]);
+    const versions = result.stdout
+      .split("\n")
+      .map((line) => line.split("|").map((field) => field.trim()))
+      .filter((fields) => fields[0] === name && fields[1])
+      .map((fields) => fields[1]!);
+    return [...new Set(versions)];
+  }
+
   installPackages(names: readonly string[]): void {
+    this.aptInstall(names, []);
+  }
+
+  installVersions(versions: ReadonlyMap<string, string>): void {
+    const names = [...versions.keys()];
+    // The charm's own files live elsewhere (/etc/zookeeper/charm): keep the package's conffiles as
+    // they are rather than ask.
+    this.aptInstall(
+      [...versions].map(([name, version]) => `${name}=${version}`),
+      [
+        "--allow-change-held-packages",
+        "--allow-downgrades",
+        "-o",
+        "Dpkg::Options::=--force-confdef",
+        "-o",
+        "Dpkg::Options::=--force-confold",
+      ],
+    );
+    this.holdPackages(names);
+  }
+
+  private aptInstall(packages: readonly string[], options: readonly string[]): void {
     const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
     // First-boot jobs (cloud-init, unattended-upgrades) may hold the dpkg lock when the first hook
     // runs: wait for it (apt >= 1.9.11) instead of failing the hook.
     const lock = ["-o", "DPkg::Lock::Timeout=600"];
-    const install = ["install", "-y", "-q", "--no-install-recommends", ...names];
+    const install = ["install", "-y", "-q", "--no-install-recommends", ...options, ...packages];
     let result = run("apt-get", [...lock, ...install], env);
     if (result.code !== 0) {
       run("apt-get", [...lock, "update", "-q"], env);
       result = run("apt-get", [...lock, ...install], env);
     }
     if (result.code !== 0)
-      throw new HostError(`apt-get install ${names.join(" ")} failed: ${result.stderr.trim().slice(-500)}`);
+      throw new HostError(
+        `apt-get install ${packages.join(" ")} failed: ${result.stderr.trim().slice(-500)}`,
+      );
   }
 
   // --- the service -----------------------------------------------------------------------------

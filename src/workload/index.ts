@@ -7,3 +7,4 @@ export * from "./metrics-service";
 export * from "./paths";
 export * from "./systemd-unit";
 export * from "./zoo-cfg";
+export * from "./zookeeper-versions";

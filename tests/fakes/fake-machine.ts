@@ -17,6 +17,7 @@ import {
   ZOO_CFG_PATH,
 } from "../../src/workload/paths";
 import { parseZooCfg } from "../../src/workload/zoo-cfg";
+import { compareDebianVersions, upstreamVersion } from "../../src/workload/zookeeper-versions";
 import type { FakeZooKeeper } from "./fake-zookeeper";
 
 export interface FakeFile {
@@ -89,12 +90,35 @@ export class FakeMachine implements Machine {
     for (const name of names) this.held.add(name);
   }
 
+  /** Package versions whose server exits at once when started (a broken build). */
+  readonly brokenVersions = new Set<string>();
+
+  /** Versions apt offers besides the candidate (`available`), by package: a newer package's repository. */
+  readonly published = new Map<string, string[]>();
+
+  availableVersions(name: string): string[] {
+    const candidate = this.available.get(name);
+    const versions = [...(this.published.get(name) ?? []), ...(candidate === undefined ? [] : [candidate])];
+    return [...new Set(versions)].sort((a, b) => compareDebianVersions(b, a));
+  }
+
   installPackages(names: readonly string[]): void {
     for (const name of names) {
       const version = this.available.get(name);
       if (version === undefined) throw new Error(`host: apt-get install ${name} failed: no such package`);
       this.packages.set(name, version);
     }
+  }
+
+  installVersions(versions: ReadonlyMap<string, string>): void {
+    for (const [name, version] of versions) {
+      if (!this.availableVersions(name).includes(version))
+        throw new Error(
+          `host: apt-get install ${name}=${version} failed: Version '${version}' for '${name}' was not found`,
+        );
+    }
+    for (const [name, version] of versions) this.packages.set(name, version);
+    this.holdPackages([...versions.keys()]);
   }
 
   daemonReload(): void {
@@ -168,11 +192,14 @@ export class FakeMachine implements Machine {
     const dynamicPath = keys.get("dynamicConfigFile");
     const dynamic = dynamicPath === undefined ? undefined : this.read(dynamicPath);
     if (dynamic === undefined) throw new Error("host: systemctl start zookeeper failed (no dynamic config)");
+    // systemd starts the JVM, which exits at once: the service is not active afterwards.
+    if (this.brokenVersions.has(this.packages.get("zookeeper") ?? "")) return;
     this.active = true;
     this.zookeeper.start(this.address, {
       id: myid,
       servers: parseEnsembleConfig(dynamic, { requireVersion: false }).servers,
       superDigest: keys.get("DigestAuthenticationProvider.superDigest"),
+      version: `${upstreamVersion(this.packages.get("zookeeper") ?? "0")}--1, built on 01/01/2024 00:00 UTC`,
       persist: (config) => {
         // ZooKeeper writes the new membership to zoo.cfg.dynamic.<version> and points zoo.cfg at it.
         const path = `${ZOO_CFG_PATH}.dynamic.${config.version.toString(16)}`;

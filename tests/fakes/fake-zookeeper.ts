@@ -53,6 +53,8 @@ export interface FakeServerStart {
   readonly superDigest?: string;
   /** Called with each membership the server learns (ZooKeeper writes zoo.cfg.dynamic.<version>). */
   readonly persist?: (config: EnsembleConfig) => void;
+  /** The version it reports in srvr, as a real server built from that package would. */
+  readonly version?: string;
 }
 
 interface FakeServer {
@@ -64,6 +66,7 @@ interface FakeServer {
   /** The membership it started from or last learned. */
   view: EnsembleConfig;
   persist: ((config: EnsembleConfig) => void) | undefined;
+  version: string | undefined;
 }
 
 interface FakeNode {
@@ -118,6 +121,7 @@ export class FakeZooKeeper implements Ensemble {
       running: true,
       view,
       persist: start.persist,
+      version: start.version,
     };
     this.servers.set(address, server);
     const self = view.servers.find((candidate) => candidate.id === start.id);
@@ -151,8 +155,8 @@ export class FakeZooKeeper implements Ensemble {
     if (!server?.running) return { reachable: false, serving: false, mode: undefined };
     const mode = this.modeOf(server);
     return mode
-      ? { reachable: true, serving: true, mode }
-      : { reachable: true, serving: false, mode: undefined };
+      ? { reachable: true, serving: true, mode, version: server.version }
+      : { reachable: true, serving: false, mode: undefined, version: server.version };
   }
 
   async localMembership(address: string): Promise<EnsembleConfig | undefined> {

@@ -57,5 +57,11 @@ export function machineContract(name: string, driver: () => MachineDriver): void
       expect(machine.packageVersion(installed.name)).toBe(installed.version);
       expect(machine.packageVersion("no-such-package-here")).toBeUndefined();
     });
+
+    it("lists the versions apt offers of a package, the installed one among them", () => {
+      const { machine, installed } = driver();
+      expect(machine.availableVersions(installed.name)).toContain(installed.version);
+      expect(machine.availableVersions("no-such-package-here")).toEqual([]);
+    });
   });
 }

@@ -117,6 +117,8 @@ interface Given {
   readonly planned?: readonly number[] | "not asked";
   /** Hash of the configuration every server should run. */
   readonly desired?: string;
+  /** The ZooKeeper version every server should run. */
+  readonly target?: string;
 }
 
 function given(state: Given): ClusterSnapshot {
@@ -132,6 +134,7 @@ function given(state: Given): ClusterSnapshot {
     probes: new Map(Object.entries(state.probes ?? {}).map(([n, p]) => [name(Number(n)), probe(p)])),
     planned,
     desiredConfig: state.desired,
+    targetVersion: state.target,
   };
 }
 
@@ -1143,6 +1146,43 @@ describe("nextRestartGrant", () => {
         probes: { ...serving3, 3: "not serving" },
       }),
       decision: grant(1),
+    },
+    {
+      scenario:
+        "a new ZooKeeper version: units on the old one need a turn before they ask, the ZooKeeper leader's last",
+      snapshot: given({
+        units: [0, 1, 2].map((n) => ({ ...started(n), runningVersion: "3.8.0-1" })),
+        committed: "0 1 2",
+        probes: { 0: "follower", 1: "leader", 2: "follower" },
+        target: "3.8.0-2",
+      }),
+      decision: grant(0),
+    },
+    {
+      scenario: "a unit whose upgrade failed its check keeps the turn: the roll stops there",
+      snapshot: given({
+        units: [
+          { ...started(0), runningVersion: "3.8.0-2" },
+          { ...started(1), runningVersion: "3.8.0-1", upgradeFailed: "3.8.0-2" },
+          { ...started(2), runningVersion: "3.8.0-1" },
+        ],
+        committed: "0 1 2",
+        probes: { 0: "leader", 1: "not serving", 2: "follower" },
+        granted: 1,
+        target: "3.8.0-2",
+      }),
+      decision: { kind: "keep", unit: name(1) },
+    },
+    {
+      scenario:
+        "units that run the target version, or have not published one (earlier revisions), need no turn",
+      snapshot: given({
+        units: [{ ...started(0), runningVersion: "3.8.0-2" }, started(1), started(2)],
+        committed: "0 1 2",
+        probes: serving3,
+        target: "3.8.0-2",
+      }),
+      decision: { kind: "none", reason: "no restart requested" },
     },
     {
       scenario:

@@ -91,6 +91,19 @@ describe("upgradeBlocker", () => {
       "a password rotation is in progress",
     ],
     [
+      "a ZooKeeper upgrade rolling",
+      {
+        appData: { ...ready.appData, "zookeeper-version": "3.8.0-2" },
+        units: [unit(names[0]!, { runningVersion: "3.8.0-1" }), unit(names[1]!), unit(names[2]!)],
+      },
+      "an upgrade of ZooKeeper to 3.8.0-2 is in progress",
+    ],
+    [
+      "a ZooKeeper upgrade stopped by a failed check",
+      { units: [unit(names[0]!, { upgradeFailed: "3.8.0-3" }), unit(names[1]!), unit(names[2]!)] },
+      "an upgrade of ZooKeeper to 3.8.0-3 is in progress",
+    ],
+    [
       "a TLS switch",
       { appData: { ...ready.appData, tls: "quorum" } },
       "a switch to or from TLS is in progress",

@@ -8,11 +8,12 @@ import { machineContract } from "../../support/machine-contract";
 
 // dpkg-query's own format syntax, not a template string.
 const format = ["-f=$", "{Version}"].join("");
-const bashVersion = spawnSync("dpkg-query", ["-W", format, "bash"], { encoding: "utf8" }).stdout;
+// The package the charm manages, installed from the archive by scripts/setup.sh.
+const zookeeperVersion = spawnSync("dpkg-query", ["-W", format, "zookeeper"], { encoding: "utf8" }).stdout;
 
 machineContract("Host", () => ({
   machine: new Host(),
-  installed: { name: "bash", version: bashVersion },
+  installed: { name: "zookeeper", version: zookeeperVersion },
   modeOf: (path) => {
     try {
       return statSync(path).mode & 0o7777;
@@ -22,10 +23,10 @@ machineContract("Host", () => ({
   },
 }));
 
-const fake = new FakeMachine("10.0.0.1", new FakeZooKeeper(), new Map([["bash", "5.2"]]));
-fake.installPackages(["bash"]);
+const fake = new FakeMachine("10.0.0.1", new FakeZooKeeper(), new Map([["zookeeper", "3.8.0-11"]]));
+fake.installPackages(["zookeeper"]);
 machineContract("FakeMachine", () => ({
   machine: fake,
-  installed: { name: "bash", version: "5.2" },
+  installed: { name: "zookeeper", version: "3.8.0-11" },
   modeOf: (path) => fake.files.get(path)?.mode ?? fake.directories.get(path)?.mode,
 }));

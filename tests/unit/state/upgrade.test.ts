@@ -1,0 +1,145 @@
+/**
+ * Upgrading the ZooKeeper package (issue 16.3), state in → state out: `upgrade-zookeeper` on the
+ * leader, then units stop, upgrade and start one at a time, the ZooKeeper leader last, each checked
+ * serving, voting and reporting the new version; a failed check stops the roll at that unit.
+ * The fake servers report their package's upstream version in srvr, as real ones do.
+ */
+import { describe, expect, it } from "vitest";
+import { CharmWorld } from "../../state/charm-world";
+
+const INSTALLED = "3.9.3-1";
+const NEWER = "3.9.3-2";
+const BROKEN = "3.9.3-3";
+const PACKAGES = ["zookeeper", "libzookeeper-java"];
+
+async function deployed(units: number): Promise<CharmWorld> {
+  const world = await CharmWorld.deployed(units);
+  for (const unit of world.unitNames) publish(world, unit);
+  return world;
+}
+
+/** The newer and the broken versions in every machine's apt sources. */
+function publish(world: CharmWorld, unit: string): void {
+  const machine = world.machine(unit);
+  for (const name of PACKAGES) machine.published.set(name, [INSTALLED, NEWER, BROKEN]);
+  machine.brokenVersions.add(BROKEN);
+}
+
+/** `zookeeper/1 stop`, `zookeeper/1 start` … for the ZooKeeper service since `mark`. */
+function serviceOps(world: CharmWorld, mark: number): string[] {
+  return world.journal.slice(mark).filter((entry) => / (stop|start|restart)$/.test(entry));
+}
+
+async function versions(world: CharmWorld): Promise<Record<string, string | undefined>> {
+  const reported: Record<string, string | undefined> = {};
+  for (const unit of world.unitNames) {
+    reported[unit] = (await world.zookeeper.probe(world.machine(unit).address)).version?.split("-")[0];
+  }
+  return reported;
+}
+
+describe("upgrade-zookeeper", () => {
+  it("upgrades one unit at a time, the ZooKeeper leader last, each serving the new version before the next", async () => {
+    const world = await deployed(3);
+    const zkLeader = (await world.zookeeperLeader())!;
+    const mark = world.journal.length;
+    const action = await world.runAction("zookeeper/0", "upgrade-zookeeper", { version: NEWER });
+    expect(action.status, action.message).toBe("completed");
+    expect(String(action.results?.result)).toContain(`${INSTALLED} → ${NEWER}`);
+    await world.settle();
+    for (const unit of world.unitNames) {
+      expect(world.machine(unit).packageVersion("zookeeper"), unit).toBe(NEWER);
+      expect(world.machine(unit).packageVersion("libzookeeper-java"), unit).toBe(NEWER);
+      expect([...world.machine(unit).held].sort(), unit).toEqual(PACKAGES.slice().sort());
+      expect(world.status(unit), unit).toMatchObject({ status: "active" });
+    }
+    expect(world.appStatus()).toMatchObject({ status: "active" });
+    // Stop, start per unit, never two units down at once, and the ZooKeeper leader last.
+    const ops = serviceOps(world, mark);
+    expect(ops).toHaveLength(6);
+    for (let i = 0; i < ops.length; i += 2) {
+      expect(ops[i]!.replace(/ stop$/, "")).toBe(ops[i + 1]!.replace(/ start$/, ""));
+    }
+    expect(ops.at(-1)).toBe(`${zkLeader} start`);
+    expect(world.membership()).toBe(
+      "zookeeper/0:participant zookeeper/1:participant zookeeper/2:participant",
+    );
+  });
+
+  it("a unit alone upgrades within the action", async () => {
+    const world = await deployed(1);
+    const action = await world.runAction("zookeeper/0", "upgrade-zookeeper", { version: NEWER });
+    expect(action.status, action.message).toBe("completed");
+    expect(world.machine("zookeeper/0").packageVersion("zookeeper")).toBe(NEWER);
+    expect(world.status("zookeeper/0")).toMatchObject({ status: "active" });
+  });
+
+  it("a failed post-check stops the roll at that unit and says so; upgrading back to the version it came from resumes", async () => {
+    const world = await deployed(3);
+    const zkLeader = (await world.zookeeperLeader())!;
+    expect((await world.runAction("zookeeper/0", "upgrade-zookeeper", { version: BROKEN })).status).toBe(
+      "completed",
+    );
+    await world.settle();
+    const upgraded = world.unitNames.filter(
+      (unit) => world.machine(unit).packageVersion("zookeeper") === BROKEN,
+    );
+    expect(upgraded).toHaveLength(1);
+    const [failed] = upgraded as [string];
+    expect(failed).not.toBe(zkLeader);
+    expect(world.status(failed)).toMatchObject({
+      status: "blocked",
+      message: expect.stringContaining(`upgrade to ZooKeeper ${BROKEN} failed its check`),
+    });
+    expect(world.appStatus()).toMatchObject({
+      status: "blocked",
+      message: `upgrade to ZooKeeper ${BROKEN} stopped at ${failed}: it failed its check`,
+    });
+    // The other two still serve, as a quorum.
+    const reported = await versions(world);
+    expect(Object.values(reported).filter((version) => version === "3.9.3")).toHaveLength(2);
+    // A new version while the roll stands still: the failed unit goes first, then the rest.
+    const back = await world.runAction("zookeeper/0", "upgrade-zookeeper", { version: INSTALLED });
+    expect(back.status, back.message).toBe("completed");
+    await world.settle();
+    for (const unit of world.unitNames) {
+      expect(world.machine(unit).packageVersion("zookeeper"), unit).toBe(INSTALLED);
+      expect(world.status(unit), unit).toMatchObject({ status: "active" });
+    }
+    expect(world.appStatus()).toMatchObject({ status: "active" });
+  });
+
+  it("refuses, saying why: not the leader, a version apt does not offer, a minor version back, no version", async () => {
+    const world = await deployed(3);
+    const refused = async (unit: string, params: Record<string, unknown>) => {
+      const action = await world.runAction(unit, "upgrade-zookeeper", params);
+      expect(action.status).toBe("failed");
+      return action.message;
+    };
+    expect(await refused("zookeeper/1", { version: NEWER })).toMatch(/must run on the leader/);
+    expect(await refused("zookeeper/0", { version: "3.9.4-1" })).toMatch(
+      /3\.9\.4-1 is not available from this machine's apt sources/,
+    );
+    world.machine("zookeeper/0").published.set("zookeeper", ["3.8.4-1"]);
+    expect(await refused("zookeeper/0", { version: "3.8.4-1" })).toMatch(/3\.9 cannot go back to 3\.8/);
+    expect(await refused("zookeeper/0", { version: "" })).toMatch(/version is required/);
+    for (const unit of world.unitNames)
+      expect(world.machine(unit).packageVersion("zookeeper")).toBe(INSTALLED);
+  });
+
+  it("a unit added during the roll installs the target version before its server first starts", async () => {
+    const world = await deployed(3);
+    await world.runAction("zookeeper/0", "upgrade-zookeeper", { version: NEWER });
+    const newcomer = world.addUnit();
+    publish(world, newcomer);
+    await world.install(newcomer);
+    await world.joinAll();
+    await world.settle();
+    expect(world.machine(newcomer).serviceLog.filter((op) => op === "stop")).toEqual([]);
+    for (const unit of world.unitNames) {
+      expect(world.machine(unit).packageVersion("zookeeper"), unit).toBe(NEWER);
+      expect(world.status(unit), unit).toMatchObject({ status: "active" });
+    }
+    expect(world.membership().split(" ")).toHaveLength(4);
+  });
+});
