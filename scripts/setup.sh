@@ -25,3 +25,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# The package-upgrade tests build a local apt repository from the installed ZooKeeper packages
+# (tests/integration/support/apt-repo.ts): keep their .deb files, fetched while the network is at hand.
+zookeeper_version=$(dpkg-query -W -f='${Version}' zookeeper)
+mkdir -p build/debs
+for package in zookeeper libzookeeper-java; do
+  file="build/debs/${package}_${zookeeper_version//:/%3a}_all.deb"
+  [ -f "$file" ] && continue
+  cached="/var/cache/apt/archives/$(basename "$file")"
+  if [ -f "$cached" ]; then
+    cp "$cached" "$file"
+  else
+    echo "setup: apt-get download ${package}=${zookeeper_version}"
+    (cd build/debs && apt-get download -qq "${package}=${zookeeper_version}" 2>/dev/null)
+  fi
+done

@@ -410,11 +410,11 @@ export class ClusterManager {
       }
       // Held: the ZooKeeper version is the charm's decision, not unattended-upgrades' (which would
       // replace the jars under a running server).
-      host.holdPackages(["zookeeper"]);
+      host.holdPackages(ZOOKEEPER_PACKAGES);
       this.state = { ...this.state, packageVersion: version };
     } else if (hook.context.kind === "upgrade-charm" && !this.held) {
       // Revisions before the hold did not hold it (once per hook, not per pass).
-      host.holdPackages(["zookeeper"]);
+      host.holdPackages(ZOOKEEPER_PACKAGES);
       this.held = true;
     }
     const peers = this.model.peerRelation(PEER_ENDPOINT, this.state.peerRelationId);

@@ -136,8 +136,8 @@ export class UnitServer {
       // A server that does not run moves to the target version before it starts (a joiner, or a
       // member whose server is down anyway): it needs no turn.
       if (upgrade && plan.start.kind !== "wait" && !this.installTarget(upgrade)) return undefined;
-      await this.start(peers, current, files, address, plan.start);
-      this.reportFailedUpgrade(peers, current, undefined);
+      const started = await this.start(peers, current, files, address, plan.start);
+      if (started) this.reportFailedUpgrade(peers, current.targetVersion, started);
       return undefined;
     }
     // Also after a hook that started the server failed before its data was committed.
@@ -160,6 +160,7 @@ export class UnitServer {
       restarted = await this.takeTurn(peers, files, address, {
         upgrade,
         restart: configChanged || !unverified,
+        target,
       });
     } else if (plan.kind === "await-turn") {
       peers.setLocalUnitData(PEER_UNIT_SCHEMA, { "restart-request": request });
@@ -172,7 +173,9 @@ export class UnitServer {
         ),
       );
     } else this.recordRunning(peers, files);
-    this.reportFailedUpgrade(peers, current, restarted);
+    // The turn itself reported a failed upgrade check; otherwise srvr in this pass tells.
+    const self = current.probes.get(this.self);
+    if (!restarted && self) this.reportFailedUpgrade(peers, current.targetVersion, self);
     const settled = settledEnsemble(current, this.leader);
     this.reportServing(
       restarted ? { ...current, probes: new Map(current.probes).set(this.self, restarted) } : current,
@@ -207,10 +210,10 @@ export class UnitServer {
     files: ServerFiles,
     address: string,
     plan: StartPlan,
-  ): Promise<void> {
+  ): Promise<ServerProbe | undefined> {
     if (plan.kind === "wait") {
       this.pass.report(waiting(plan.reason));
-      return;
+      return undefined;
     }
     if (plan.kind !== "resume") {
       // A fresh start (or a rejoin after removal): ZooKeeper must read our initial dynamic file.
@@ -242,7 +245,7 @@ export class UnitServer {
     });
     if (!probe.serving) {
       this.pass.reportTransient("ZooKeeper started but is not serving yet");
-      return;
+      return probe;
     }
     const version = this.packageVersion;
     if (version) this.hook.tools.applicationVersionSet(version.replace(/[-+~].*$/, ""));
@@ -251,6 +254,7 @@ export class UnitServer {
       true,
       plan.kind === "join",
     );
+    return probe;
   }
 
   /**
@@ -263,7 +267,12 @@ export class UnitServer {
     peers: Relation,
     files: ServerFiles,
     address: string,
-    how: { readonly upgrade: Upgrade | undefined; readonly restart: boolean },
+    how: {
+      readonly upgrade: Upgrade | undefined;
+      readonly restart: boolean;
+      /** The ensemble's target version (what a check after an earlier upgrade verifies). */
+      readonly target: string | undefined;
+    },
   ): Promise<ServerProbe> {
     const { upgrade } = how;
     if (upgrade) {
@@ -295,8 +304,12 @@ export class UnitServer {
     if (checkVersion) {
       const problem = this.postCheckProblem(probe);
       if (problem) {
-        const from = upgrade?.from ?? recorded ?? "?";
-        return this.failUpgrade(peers, address, { from, to: this.packageVersion ?? "?" }, problem);
+        const to = upgrade?.to ?? how.target ?? this.packageVersion;
+        const from = upgrade?.from ?? recorded;
+        if (to !== undefined && from !== undefined)
+          return this.failUpgrade(peers, address, { from, to }, problem);
+        this.pass.report(blocked(`ZooKeeper does not pass its check after an upgrade (${problem})`));
+        return probe;
       }
       this.log.info({ version: this.packageVersion }, "upgraded: serving and voting with the new version");
     } else if (!probe.serving) {
@@ -339,20 +352,16 @@ export class UnitServer {
     return this.ports.ensemble.probe(address);
   }
 
-  /** While this unit's failed upgrade stands (its server not serving the target), it says so. */
-  private reportFailedUpgrade(
-    peers: Relation,
-    snapshot: ClusterSnapshot,
-    restarted: ServerProbe | undefined,
-  ): void {
+  /**
+   * While this unit's failed upgrade stands — its server not serving the target version — it says
+   * so; once the server serves (the operator chose another version), the record goes.
+   */
+  private reportFailedUpgrade(peers: Relation, target: string | undefined, probe: ServerProbe): void {
     const failed = peers.localUnitData(PEER_UNIT_SCHEMA).data["upgrade-failed"];
-    if (failed === undefined || restarted !== undefined) return;
-    const problem = this.postCheckProblem(
-      snapshot.probes.get(this.self) ?? { reachable: false, serving: false, mode: undefined },
-    );
-    if (problem && failed === snapshot.targetVersion)
-      this.pass.report(blocked(failedUpgradeMessage(failed, problem)));
-    else if (!problem) peers.setLocalUnitData(PEER_UNIT_SCHEMA, { "upgrade-failed": null });
+    if (failed === undefined) return;
+    const problem = this.postCheckProblem(probe);
+    if (!problem) peers.setLocalUnitData(PEER_UNIT_SCHEMA, { "upgrade-failed": null });
+    else if (failed === target) this.pass.report(blocked(failedUpgradeMessage(failed, problem)));
   }
 
   /** Whether this machine's apt sources offer the target; blocked with the cause when not. */

@@ -130,7 +130,8 @@ export class Host implements Machine {
     // dpkg-query's own format syntax, not a template string.
     const format = ["-f=$", "{Status} $", "{Version}"].join("");
     const result = run("dpkg-query", ["-W", format, name]);
-    const match = /install ok installed (\S+)/.exec(result.stdout);
+    // `hold ok installed` once apt-mark holds it.
+    const match = /(?:install|hold) ok installed (\S+)/.exec(result.stdout);
     return match?.[1];
   }
 

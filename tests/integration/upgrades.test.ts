@@ -7,8 +7,10 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, symlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { probeSrvr } from "../../lib/zookeeper";
 import type { Controller } from "../sim/controller";
+import { addRepositoryTo, buildRepository, installedZooKeeperVersion } from "./support/apt-repo";
 import {
   APP,
   destroyModel,
@@ -103,7 +105,9 @@ async function refreshWithWriter(
   expect(await clientCredentials(controller, "alpha")).toEqual(credentials);
   // The package is held (by this revision, or since the refresh to it): only the charm upgrades it.
   for (const unit of liveUnits(controller)) {
-    expect((await controller.exec(unit.name, "apt-mark showhold")).stdout, unit.name).toBe("zookeeper\n");
+    expect((await controller.exec(unit.name, "apt-mark showhold")).stdout, unit.name).toBe(
+      "libzookeeper-java\nzookeeper\n",
+    );
   }
   const restarted = liveUnits(controller).filter(
     (unit) => serverPid(controller!, unit.name) !== jvms.get(unit.name),
@@ -192,4 +196,146 @@ describe("juju refresh", () => {
     expect(figures.restarts).toBe(0);
     console.log(`rollback current → ${PREVIOUS}: ${JSON.stringify(figures)}`);
   });
+});
+
+/** Every distinct unit and application status seen while `work` runs (sampled every 100 ms). */
+async function statusesDuring<T>(work: () => Promise<T>): Promise<{ result: T; seen: Set<string> }> {
+  const seen = new Set<string>();
+  const sample = () => {
+    for (const unit of controller!.unitsOf(APP)) {
+      seen.add(`${unit.name} ${unit.workloadStatus.status}: ${unit.workloadStatus.message}`);
+    }
+    const app = controller!.model.applications[APP]?.status;
+    if (app) seen.add(`${APP} ${app.status}: ${app.message}`);
+  };
+  const timer = setInterval(sample, 100);
+  try {
+    return { result: await work(), seen };
+  } finally {
+    clearInterval(timer);
+    sample();
+  }
+}
+
+/** `dpkg-query` on `unit`'s machine: the installed version of each ZooKeeper package. */
+async function installedOn(unit: string): Promise<string> {
+  // dpkg-query's own format syntax, not a template string.
+  const format = ["'$", "{Version} '"].join("");
+  const query = await controller!.exec(unit, `dpkg-query -W -f=${format} zookeeper libzookeeper-java`);
+  return query.stdout.trim();
+}
+
+describe("upgrade-zookeeper (the package, from a local apt repository the test builds)", () => {
+  const repo = resolve("build", "apt-repo");
+  const installed = installedZooKeeperVersion();
+  let good = "";
+  let broken = "";
+  beforeAll(() => {
+    [good, broken] = buildRepository(repo, [
+      { suffix: "+charmtest1" },
+      { suffix: "+charmtest2", broken: true },
+    ]) as [string, string];
+  });
+
+  async function deployWithRepository(): Promise<Controller> {
+    controller = await newModel("60m");
+    await controller.deploy(packedCharm(), APP, { numUnits: 3, config: { "heap-size-mb": "192" } });
+    await controller.waitFor({ timeoutMs: 300_000 });
+    for (const unit of liveUnits(controller)) await addRepositoryTo(controller, unit.name, repo);
+    return controller;
+  }
+
+  it("rolls a newer package through the units one at a time, the ZooKeeper leader last, nothing lost", async () => {
+    const model = await deployWithRepository();
+    const leaderBefore = await zookeeperLeader(model);
+    const jvms = new Map(liveUnits(model).map((unit) => [unit.name, serverPid(model, unit.name)]));
+    const writer = await keepWriting({
+      hosts: liveUnits(model).map((unit) => `${unit.address}:2181`),
+      auth: { username: "super", password: superPassword(model) },
+      path: "/itest/package-upgrade",
+    });
+    const started = Date.now();
+    const { seen } = await statusesDuring(async () => {
+      const action = await model.runAction(model.leader(APP)!, "upgrade-zookeeper", { version: good });
+      expect(action.status, action.message).toBe("completed");
+      await model.waitFor({ timeoutMs: 600_000 });
+      await eventually(async () => expectHealthyEnsemble(model), 120_000);
+    });
+    const elapsedMs = Date.now() - started;
+    const result = await writer.stop();
+    await expectNoLostWrites(model, "/itest/package-upgrade", result);
+    for (const unit of liveUnits(model)) {
+      expect(await installedOn(unit.name), unit.name).toBe(`${good} ${good}`);
+      // The new build's files are in place, and it is held again.
+      expect((await model.exec(unit.name, "cat /usr/share/doc/zookeeper/charmtest-1")).stdout).toBe(
+        `${good}\n`,
+      );
+      expect((await model.exec(unit.name, "apt-mark showhold")).stdout).toBe(
+        "libzookeeper-java\nzookeeper\n",
+      );
+      expect(serverPid(model, unit.name), unit.name).not.toBe(jvms.get(unit.name));
+    }
+    // One unit at a time, in the restart turn, the ZooKeeper leader last.
+    const order = model.model.logs
+      .filter((record) => /upgrading ZooKeeper in this unit's turn/.test(record.message))
+      .map((record) => record.unit);
+    expect(new Set(order).size).toBe(3);
+    expect(order.at(-1)).toBe(leaderBefore);
+    // Each unit said where it stood.
+    const said = [...seen].join("\n");
+    expect(said).toContain(`maintenance: upgrading ZooKeeper ${installed} → ${good}`);
+    expect(said).toContain(`waiting: waiting for its turn to upgrade ZooKeeper to ${good}`);
+    console.log(
+      `package upgrade ${installed} → ${good}: ${JSON.stringify({ elapsedMs, longestGapMs: result.longestGapMs, failedWrites: result.failed })}; one leader election in the same model: ${await electionGapMs()} ms`,
+    );
+  }, 900_000);
+
+  it("a broken package stops the roll at its first unit and says so; going back to the installed version resumes", async () => {
+    const model = await deployWithRepository();
+    const leaderBefore = await zookeeperLeader(model);
+    const writer = await keepWriting({
+      hosts: liveUnits(model).map((unit) => `${unit.address}:2181`),
+      auth: { username: "super", password: superPassword(model) },
+      path: "/itest/broken-upgrade",
+    });
+    const action = await model.runAction(model.leader(APP)!, "upgrade-zookeeper", { version: broken });
+    expect(action.status, action.message).toBe("completed");
+    let failed = "";
+    await eventually(async () => {
+      const unit = model.unitsOf(APP).find((candidate) => candidate.workloadStatus.status === "blocked");
+      expect(unit?.workloadStatus.message).toMatch(
+        new RegExp(
+          `^upgrade to ZooKeeper ${broken.replace(/\+/g, "\\+")} failed its check \\(it does not serve\\)`,
+        ),
+      );
+      failed = unit!.name;
+      expect(model.model.applications[APP]?.status).toMatchObject({
+        status: "blocked",
+        message: `upgrade to ZooKeeper ${broken} stopped at ${failed}: it failed its check`,
+      });
+    }, 300_000);
+    await model.waitFor({ timeoutMs: 300_000 });
+    // The roll stopped there: the others still run the installed build, and serve as a quorum.
+    expect(failed).not.toBe(leaderBefore);
+    for (const unit of liveUnits(model).filter((candidate) => candidate.name !== failed)) {
+      expect(await installedOn(unit.name), unit.name).toBe(`${installed} ${installed}`);
+      expect((await probeSrvr(`${unit.address}:2181`, { timeoutMs: 3_000 })).serving, unit.name).toBe(true);
+    }
+    // pre-upgrade-check refuses (a member does not serve); the way back is upgrade-zookeeper again.
+    expect((await model.runAction(model.leader(APP)!, "pre-upgrade-check")).message).toMatch(
+      /Not all application units are connected and broadcasting in the quorum/,
+    );
+    const back = await model.runAction(model.leader(APP)!, "upgrade-zookeeper", { version: installed });
+    expect(back.status, back.message).toBe("completed");
+    await model.waitFor({ timeoutMs: 600_000 });
+    await eventually(async () => expectHealthyEnsemble(model), 120_000);
+    for (const unit of liveUnits(model))
+      expect(await installedOn(unit.name), unit.name).toBe(`${installed} ${installed}`);
+    expect(model.model.applications[APP]?.status?.status).toBe("active");
+    const result = await writer.stop();
+    await expectNoLostWrites(model, "/itest/broken-upgrade", result);
+    console.log(
+      `broken package and back: ${JSON.stringify({ longestGapMs: result.longestGapMs, failedWrites: result.failed })}`,
+    );
+  }, 900_000);
 });
