@@ -98,9 +98,9 @@ if (testCharm) {
     logLevel: "warning",
   });
 } else {
-  const result = await build({
-    entryPoints: ["hooks/charm.ts"],
-    outfile: "dist/charm.js",
+  // What runs on the unit: the charm (hooks/charm.ts) and its metrics service (src/metrics/main.ts),
+  // each one minified CommonJS file for Node.js 18 and later.
+  const unitProgram = {
     bundle: true,
     platform: "node",
     target: "node18",
@@ -108,23 +108,16 @@ if (testCharm) {
     minify: true,
     keepNames: true,
     legalComments: "eof",
-    metafile: true,
     logLevel: "warning",
+  };
+  const result = await build({
+    ...unitProgram,
+    entryPoints: ["hooks/charm.ts"],
+    outfile: "dist/charm.js",
+    metafile: true,
   });
   const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
   if (!quiet) console.log(`dist/charm.js: ${bytes} bytes`);
   writeFileSync("dist/cos-assets.json", `${JSON.stringify(cosAssets("zookeeper"))}\n`);
-  // The metrics service the charm runs on every unit (src/metrics/main.ts).
-  await build({
-    entryPoints: ["src/metrics/main.ts"],
-    outfile: "dist/metrics.js",
-    bundle: true,
-    platform: "node",
-    target: "node18",
-    format: "cjs",
-    minify: true,
-    keepNames: true,
-    legalComments: "eof",
-    logLevel: "warning",
-  });
+  await build({ ...unitProgram, entryPoints: ["src/metrics/main.ts"], outfile: "dist/metrics.js" });
 }

@@ -146,13 +146,15 @@ const SUMMARY_SETS = [
   "read_per_namespace",
   "write_per_namespace",
 ];
-const COUNTER_SETS = ["quota_exceeded_error_per_namespace"];
-const GAUGE_SETS = [
-  "quota_count_limit_per_namespace",
-  "quota_bytes_limit_per_namespace",
-  "quota_count_usage_per_namespace",
-  "quota_bytes_usage_per_namespace",
+/** Counters and gauges per key (CounterSet, GaugeSet), each `zk_<key>_<name>`, with their type. */
+const VALUE_SETS: readonly (readonly [string, MetricType])[] = [
+  ["quota_exceeded_error_per_namespace", "counter"],
+  ["quota_count_limit_per_namespace", "gauge"],
+  ["quota_bytes_limit_per_namespace", "gauge"],
+  ["quota_count_usage_per_namespace", "gauge"],
+  ["quota_bytes_usage_per_namespace", "gauge"],
 ];
+const VALUE_SET_NAMES = VALUE_SETS.map(([name]) => name);
 
 /** `mntr` lines that describe the server rather than measure it. */
 const DESCRIPTIVE = new Set(["version", "server_state", "peer_state", "observer_master_id"]);
@@ -225,22 +227,10 @@ export function zookeeperFamilies(values: Readonly<Record<string, number | strin
         continue;
       }
     }
-    const counterMember = setMember(name, COUNTER_SETS);
-    if (counterMember) {
-      families.add(counterMember.name, "counter", {
-        name: counterMember.name,
-        labels: { key: counterMember.key },
-        value,
-      });
-      continue;
-    }
-    const gaugeMember = setMember(name, GAUGE_SETS);
-    if (gaugeMember) {
-      families.add(gaugeMember.name, "gauge", {
-        name: gaugeMember.name,
-        labels: { key: gaugeMember.key },
-        value,
-      });
+    const member = setMember(name, VALUE_SET_NAMES);
+    if (member) {
+      const type = VALUE_SETS.find(([set]) => set === member.name)![1];
+      families.add(member.name, type, { name: member.name, labels: { key: member.key }, value });
       continue;
     }
     families.add(name, COUNTERS.has(name) ? "counter" : "gauge", { name, value });

@@ -299,18 +299,8 @@ export class Controller {
       configVersion: 0,
     };
     this.model.applications[name] = app;
-    for (const [endpoint, decl] of Object.entries(charm.meta.peers)) {
-      const id = this.model.nextRelationId++;
-      this.model.relations[id] = {
-        id,
-        interface: decl.interface,
-        endpoints: [{ app: name, endpoint, role: "peer" }],
-        life: "alive",
-        appBags: { [name]: { data: {}, version: 0 } },
-        unitBags: {},
-        scope: [],
-      };
-    }
+    for (const [endpoint, decl] of Object.entries(charm.meta.peers))
+      this.addPeerRelation(name, endpoint, decl);
     this.charms.set(`${name}/${charm.revision}`, charm);
     await this.addUnit(name, options.numUnits ?? 1);
     return app;
@@ -387,17 +377,7 @@ export class Controller {
           relation.endpoints[0]!.app === appName &&
           relation.endpoints[0]!.endpoint === endpoint,
       );
-      if (exists) continue;
-      const id = this.model.nextRelationId++;
-      this.model.relations[id] = {
-        id,
-        interface: decl.interface,
-        endpoints: [{ app: appName, endpoint, role: "peer" }],
-        life: "alive",
-        appBags: { [appName]: { data: {}, version: 0 } },
-        unitBags: {},
-        scope: [],
-      };
+      if (!exists) this.addPeerRelation(appName, endpoint, decl);
     }
     app.charm = charm;
     app.config = config;
@@ -405,6 +385,20 @@ export class Controller {
     this.charms.set(`${appName}/${charm.revision}`, charm);
     this.kick();
     return charm;
+  }
+
+  /** The peer relation Juju creates for a peer endpoint of the application's charm (deploy, refresh). */
+  private addPeerRelation(app: string, endpoint: string, decl: { readonly interface: string }): void {
+    const id = this.model.nextRelationId++;
+    this.model.relations[id] = {
+      id,
+      interface: decl.interface,
+      endpoints: [{ app, endpoint, role: "peer" }],
+      life: "alive",
+      appBags: { [app]: { data: {}, version: 0 } },
+      unitBags: {},
+      scope: [],
+    };
   }
 
   /** `juju add-unit <app> -n N`; returns the new unit names. */
