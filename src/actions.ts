@@ -22,7 +22,7 @@ import type { Ports } from "./ports";
 import { generatePrivateKey, parsePrivateKey } from "./tls/certificate-request";
 import { reconcileUnitTls, replaceUnitKey } from "./tls/tls-requirer";
 import { QUORUM_USERS, SUPER_USER } from "./workload/paths";
-import { baseOf, OS_RELEASE_PATH, targetProblem, ZOOKEEPER_PACKAGES } from "./workload/zookeeper-versions";
+import { baseOf, installableVersions, OS_RELEASE_PATH, targetProblem } from "./workload/zookeeper-versions";
 
 const USERS = [SUPER_USER, QUORUM_USERS[0]] as const;
 type InternalUser = (typeof USERS)[number];
@@ -167,7 +167,7 @@ async function upgradeZooKeeper(hook: Hook, action: Action, ports: Ports): Promi
   const problem = targetProblem({
     version,
     base: baseOf(ports.machine.read(OS_RELEASE_PATH)),
-    available: ports.machine.availableVersions(ZOOKEEPER_PACKAGES[0]),
+    available: installableVersions((name) => ports.machine.availableVersions(name)),
     running: units.flatMap((unit) => (unit.runningVersion ? [unit.runningVersion] : [])),
   });
   if (problem) {

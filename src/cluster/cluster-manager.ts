@@ -11,6 +11,7 @@ import {
   CHARM_CONFIG_SPEC,
   type CharmConfig,
   CONF_DIR,
+  installableVersions,
   MANAGED_FILES,
   METRICS_FILES,
   METRICS_PORT,
@@ -96,8 +97,6 @@ const MAX_PASSES = 8;
  */
 const TRANSIENT_WAIT_MS = 60_000;
 const TRANSIENT_POLL_MS = 1_000;
-/** How long the metrics service's health event waits for a transient state to pass. */
-const HEALTH_EVENT_WAIT_MS = 10_000;
 
 export class ClusterManager {
   private readonly model;
@@ -226,7 +225,8 @@ export class ClusterManager {
     let target = current ?? this.state.packageVersion;
     if (target !== undefined && this.hook.context.kind === "upgrade-charm") {
       const base = baseOf(this.host.read(OS_RELEASE_PATH));
-      const required = requiredTarget(target, base, this.host.availableVersions(ZOOKEEPER_PACKAGES[0]));
+      const available = installableVersions((name) => this.host.availableVersions(name));
+      const required = requiredTarget(target, base, available);
       if (required && "problem" in required) this.pass.reportApp(blocked(required.problem));
       if (required && "version" in required) {
         this.log.info({ from: target, to: required.version }, "this revision needs a newer ZooKeeper");
@@ -251,13 +251,15 @@ export class ClusterManager {
    */
   async reconcile(): Promise<void> {
     this.state = loadLocalState(this.host);
-    if (this.hook.context.kind === "update-status" && (await this.stillSettled())) return;
+    if (this.hook.context.kind === "update-status" && (await this.stillSettled())) {
+      this.recordHealth({ serving: true, voting: true, answering: true });
+      return;
+    }
     this.settled = undefined;
-    // The metrics service's health event (src/metrics/health-watch.ts) waits less: what it reports
-    // must come soon, but not be a blip (a rejoining server syncing, an election) that the service
-    // would take for already reported.
-    const waitUntil =
-      this.clock.now() + (this.hook.context.kind === "custom" ? HEALTH_EVENT_WAIT_MS : TRANSIENT_WAIT_MS);
+    // The metrics service's health event (src/metrics/health-watch.ts) reports what it sees at once:
+    // if that was a blip, the service sees the record differ from the server's health and wakes the
+    // charm again.
+    const waitUntil = this.clock.now() + (this.hook.context.kind === "custom" ? 0 : TRANSIENT_WAIT_MS);
     try {
       for (let passes = 0; ; ) {
         this.pass = new Pass();
@@ -287,6 +289,21 @@ export class ClusterManager {
     const inOrder = statuses.length > 0 && statuses.every((status) => status.name === "active");
     this.state = { ...this.state, settled: inOrder ? this.settled : undefined };
     saveLocalState(this.host, this.state);
+    this.recordHealth(this.pass.health);
+  }
+
+  /**
+   * What the charm saw of its server, for the metrics service: it wakes the charm whenever ZooKeeper's
+   * health differs from this record (src/metrics/health-watch.ts), so a report made during a blip is
+   * corrected once the blip is over.
+   */
+  private recordHealth(health: Pass["health"]): void {
+    if (health === undefined) return;
+    try {
+      this.host.write(METRICS_FILES.reportedHealth, `${JSON.stringify(health)}\n`);
+    } catch (error) {
+      this.log.warn({ error: String(error) }, "could not record the reported health");
+    }
   }
 
   /**

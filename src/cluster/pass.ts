@@ -12,6 +12,8 @@ export class Pass {
   transient: string | undefined;
   /** The leader took a step whose follow-up nobody else will wake it for. */
   progressed = false;
+  /** Its own server's health as this pass saw it last (recorded for the metrics service). */
+  health: { serving: boolean; voting: boolean; answering: boolean } | undefined;
 
   report(status: Status): void {
     this.statuses.push(status);

@@ -196,6 +196,15 @@ export class UnitServer {
     return !reloads && running !== files.certificate;
   }
 
+  /**
+   * Whether the server this hook just started still runs: the service is active with the same main
+   * process (a JVM that exits and is started again by systemd is failing, not starting).
+   */
+  private stillRunningSince(): () => boolean {
+    const pid = this.host.serviceMainPid();
+    return () => this.host.serviceActive() && (pid === undefined || this.host.serviceMainPid() === pid);
+  }
+
   /** A joiner in the middle of its sync looks stranded for a moment: whether it serves within `ms`. */
   private async servesWithin(address: string, ms: number): Promise<boolean> {
     const probe = await waitUntilServing(this.ports, address, ms, {
@@ -228,11 +237,12 @@ export class UnitServer {
     }
     this.log.info({ plan: plan.kind }, "starting ZooKeeper");
     this.host.startService();
+    const stillRunning = this.stillRunningSince();
     this.recordRunning(peers, files);
     this.hook.tools.openPort(`${PORTS.client}/tcp`);
     const id = serverIdOf(this.self);
     const probe = await waitUntilServing(this.ports, address, SERVE_TIMEOUT_MS, {
-      stillRunning: () => this.host.serviceActive(),
+      stillRunning,
       // A joiner that learned a newer membership without itself will never serve (planRunning).
       stranded: () =>
         plan.kind === "join" && runningMembership(this.host)?.servers.every((s) => s.id !== id) === true,
@@ -296,7 +306,7 @@ export class UnitServer {
       this.host.restartService();
     }
     const probe = await waitUntilServing(this.ports, address, SERVE_TIMEOUT_MS, {
-      stillRunning: () => this.host.serviceActive(),
+      stillRunning: this.stillRunningSince(),
     });
     const recorded = runningConfig(this.host)?.version;
     const checkVersion =
@@ -388,6 +398,13 @@ export class UnitServer {
   }
 
   private reportServing(snapshot: ClusterSnapshot, running: boolean, justJoined = false): void {
+    const probe = running ? snapshot.probes.get(this.self) : undefined;
+    const member = snapshot.committed?.servers.find((server) => server.id === serverIdOf(this.self));
+    this.pass.health = {
+      serving: probe?.serving === true,
+      voting: member?.role === "participant",
+      answering: probe?.reachable === true,
+    };
     const { status, transient } = servingStatus(snapshot, this.self, { running, justJoined });
     if (transient) this.pass.reportTransient(status.message);
     else this.pass.report(status);

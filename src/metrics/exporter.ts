@@ -31,6 +31,8 @@ export interface ExporterSettings {
   readonly workloadUser: string;
   /** The charm directory: when set, health changes wake the charm (health-watch.ts). */
   readonly charmDir?: string;
+  /** Where the charm records the health it last reported (health-watch.ts). */
+  readonly reportedHealth?: string;
 }
 
 /** What one look at the server found: the metrics, and the health the wake-up watcher compares. */
@@ -98,12 +100,25 @@ async function readServer(settings: ExporterSettings) {
   return { mntr, ensemble, voters, state, health };
 }
 
-export async function readHealth(settings: ExporterSettings): Promise<Health> {
-  return (await readServer(settings)).health;
+type ServerReading = Awaited<ReturnType<typeof readServer>>;
+
+/** How long a scrape reuses the health poll's reading (the poll's interval): one mntr/conf pair per poll. */
+export const READING_REUSE_MS = 2_000;
+let lastReading: { server: string; at: number; reading: Promise<ServerReading> } | undefined;
+
+/** The health poll: always a fresh reading (its two-in-a-row rule needs two), kept for scrapes. */
+export async function readHealth(settings: ExporterSettings, now = Date.now()): Promise<Health> {
+  const reading = readServer(settings);
+  lastReading = { server: settings.server, at: now, reading };
+  return (await reading).health;
 }
 
-export async function observe(settings: ExporterSettings): Promise<Observation> {
-  const { mntr, ensemble, voters, state, health } = await readServer(settings);
+export async function observe(settings: ExporterSettings, now = Date.now()): Promise<Observation> {
+  const reuse =
+    lastReading && lastReading.server === settings.server && now - lastReading.at < READING_REUSE_MS;
+  const { mntr, ensemble, voters, state, health } = await (reuse
+    ? lastReading!.reading
+    : readServer(settings));
   const serving = health.serving;
   const voting = health.voting;
   const validity = settings.certificateValidity;

@@ -1,14 +1,18 @@
 /**
- * Wakes the charm when its server's health changes, so the unit's status follows a fault within
- * seconds instead of at the next update-status (up to 5 minutes on Juju). Juju lets a process on the
- * machine run the charm only through `juju-exec` (the unit agent's run listener: a full hook context,
- * queued behind any running hook); the charm then handles a `zookeeper-health-changed` event with its
- * usual reconcile.
+ * Wakes the charm when its server's health differs from the health the charm last reported, so the
+ * unit's status follows a fault within seconds instead of at the next update-status (up to 5 minutes
+ * on Juju). Juju lets a process on the machine run the charm only through `juju-exec` (the unit
+ * agent's run listener: a full hook context, queued behind any running hook); the charm then handles
+ * a `zookeeper-health-changed` event with its usual reconcile.
  *
- * A change must be seen twice in a row (one poll apart) before it wakes the charm, so a blip does
- * not; one wake runs at a time. The service assumes the charm last reported a healthy server: after
- * a restart of the service (or a reboot) it wakes the charm if the server is not. A wake Juju did not
- * deliver (the unit agent is down) is retried with a doubling pause of up to 32 polls.
+ * The charm records the health it saw at the end of every reconcile (REPORTED_HEALTH_PATH); the
+ * service compares ZooKeeper's health with that record, not with its own memory of what it woke the
+ * charm for: a wake that ran during a blip (a rejoining server syncing) left a record that differs
+ * from the server's health once the blip is over, and wakes the charm again. A difference must be
+ * seen twice in a row (one poll apart) before it wakes the charm, so a blip does not; one wake runs
+ * at a time; while the difference stays (the agent is down, or the charm keeps seeing otherwise),
+ * wakes pause for 1, 2, 4 … 32 polls. Without a record (a charm that never wrote one), the charm is
+ * taken to have reported a healthy server.
  */
 
 export const HEALTH_EVENT = "zookeeper-health-changed";
@@ -20,25 +24,43 @@ export interface Health {
   readonly answering: boolean;
 }
 
+export const HEALTHY: Health = { serving: true, voting: true, answering: true };
+
 const key = (health: Health) => `${health.serving}/${health.voting}/${health.answering}`;
-const HEALTHY = key({ serving: true, voting: true, answering: true });
 const MAX_PAUSE_POLLS = 32;
 
+/** The record the charm writes: `{"serving":…,"voting":…,"answering":…}`; undefined when unreadable. */
+export function parseReportedHealth(text: string | undefined): Health | undefined {
+  try {
+    const value = JSON.parse(text ?? "") as Partial<Health>;
+    const { serving, voting, answering } = value;
+    if (typeof serving !== "boolean" || typeof voting !== "boolean" || typeof answering !== "boolean")
+      return undefined;
+    return { serving, voting, answering };
+  } catch {
+    return undefined;
+  }
+}
+
 export class HealthWatch {
-  private reported = HEALTHY;
   private candidate: string | undefined;
   private waking = false;
-  private failures = 0;
+  private wakes = 0;
   private pausePolls = 0;
 
   /** @param wake runs the charm; resolves true when Juju ran it (whatever the charm's exit code). */
   constructor(private readonly wake: (health: Health) => Promise<boolean>) {}
 
-  /** One poll's health. Resolves once a wake it started has finished (for tests). */
-  async observe(health: Health): Promise<void> {
+  /**
+   * One poll: ZooKeeper's health and the charm's record (undefined: none). Resolves once a wake it
+   * started has finished (for tests).
+   */
+  async observe(health: Health, reported: Health = HEALTHY): Promise<void> {
     const current = key(health);
-    if (current === this.reported) {
+    if (current === key(reported)) {
       this.candidate = undefined;
+      this.wakes = 0;
+      this.pausePolls = 0;
       return;
     }
     if (this.candidate !== current) {
@@ -52,15 +74,11 @@ export class HealthWatch {
     }
     this.waking = true;
     try {
-      if (await this.wake(health)) {
-        this.reported = current;
-        this.candidate = undefined;
-        this.failures = 0;
-      } else {
-        this.failures += 1;
-        this.pausePolls = Math.min(2 ** (this.failures - 1), MAX_PAUSE_POLLS);
-      }
+      await this.wake(health);
     } finally {
+      // The next poll shows whether the charm's record now agrees; if not, wake again after a pause.
+      this.wakes += 1;
+      this.pausePolls = Math.min(2 ** (this.wakes - 1), MAX_PAUSE_POLLS);
       this.waking = false;
     }
   }

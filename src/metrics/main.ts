@@ -1,14 +1,15 @@
 /**
  * The `zookeeper-metrics` service: `node dist/metrics.js <settings.json> <address:port>`.
  * Serves GET /metrics on the unit's address (anything else is 404) and, every two seconds, checks
- * the server's health, waking the charm through `juju-exec` when it changes (health-watch.ts).
+ * the server's health, waking the charm through `juju-exec` when it differs from the health the
+ * charm last reported (health-watch.ts).
  */
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { type ExporterSettings, readHealth, scrape } from "./exporter";
 import { CONTENT_TYPE } from "./exposition";
-import { delivered, type Health, HealthWatch, wakeCommand } from "./health-watch";
+import { delivered, type Health, HealthWatch, parseReportedHealth, wakeCommand } from "./health-watch";
 
 const POLL_MS = 2_000;
 /** juju-exec waits behind a running hook; a hook may take minutes. */
@@ -24,7 +25,7 @@ function log(message: string, fields: Record<string, unknown> = {}): void {
 
 function wake(settings: ExporterSettings, health: Health): Promise<boolean> {
   const [command, ...args] = wakeCommand(settings.unit, settings.charmDir ?? "");
-  log("server health changed: waking the charm", { ...health });
+  log("server health differs from the charm's last report: waking the charm", { ...health });
   return new Promise((resolve) => {
     // A bare environment: juju-exec refuses to run inside a hook context, and needs none.
     const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
@@ -32,12 +33,20 @@ function wake(settings: ExporterSettings, health: Health): Promise<boolean> {
       const code = error ? (typeof error.code === "number" ? error.code : undefined) : 0;
       const reached = delivered(code, stderr);
       if (!reached)
-        log("juju-exec did not reach the unit agent; trying again later", {
+        log("juju-exec did not reach the unit agent; trying again after a pause", {
           error: stderr.trim().slice(-300),
         });
       resolve(reached);
     });
   });
+}
+
+function readOrNothing(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
 }
 
 /** The settings, or undefined (logged) while the charm has not written them whole. */
@@ -103,7 +112,10 @@ function main(argv: readonly string[]): void {
     // The wake is not awaited: polling goes on (and sees further changes) while the charm runs.
     readHealth(settings)
       .then((health) => {
-        watch.observe(health).catch((error: unknown) => log("wake failed", { error: String(error) }));
+        const reported = settings.reportedHealth ? readOrNothing(settings.reportedHealth) : undefined;
+        watch
+          .observe(health, parseReportedHealth(reported))
+          .catch((error: unknown) => log("wake failed", { error: String(error) }));
       })
       .catch((error: unknown) => log("health check failed", { error: String(error) }))
       .finally(() => {

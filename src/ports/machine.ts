@@ -30,6 +30,8 @@ export interface Machine {
   installVersions(versions: ReadonlyMap<string, string>): void;
   daemonReload(): void;
   serviceActive(): boolean;
+  /** The ZooKeeper service's main process (systemd's MainPID); undefined when none runs. */
+  serviceMainPid(): number | undefined;
   /** Enables and starts the ZooKeeper service. */
   startService(): void;
   /** Disables and stops it. */

@@ -214,6 +214,12 @@ export class Host implements Machine {
     return this.systemctl("is-active", "--quiet", SERVICE_NAME).code === 0;
   }
 
+  serviceMainPid(): number | undefined {
+    const result = this.systemctl("show", "-p", "MainPID", "--value", SERVICE_NAME);
+    const pid = Number(result.stdout.trim());
+    return result.code === 0 && Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  }
+
   startService(): void {
     this.systemctlOrThrow("enable", "--now", SERVICE_NAME);
   }

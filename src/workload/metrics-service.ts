@@ -13,6 +13,8 @@ export const METRICS_PORT = 7000;
 
 export const METRICS_FILES = {
   settings: { path: `${CONF_DIR}/metrics.json`, mode: 0o644, owner: "root", group: "root" },
+  /** The health of its server the charm saw at the end of its last reconcile (health-watch.ts). */
+  reportedHealth: { path: `${CONF_DIR}/reported-health.json`, mode: 0o644, owner: "root", group: "root" },
   systemdUnit: {
     path: SYSTEMD_UNIT_PATH.replace(/[^/]+\.service$/, `${METRICS_SERVICE}.service`),
     mode: 0o644,
@@ -79,6 +81,7 @@ export function renderMetricsSettings(input: MetricsServiceInput): string {
       : {}),
     workloadUser: WORKLOAD_USER,
     charmDir: input.charmDir,
+    reportedHealth: METRICS_FILES.reportedHealth.path,
   };
   return `${JSON.stringify(settings, null, 2)}\n`;
 }

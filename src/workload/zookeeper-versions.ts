@@ -7,6 +7,12 @@
 /** The packages the server runs from: the scripts and the jars (zookeeper depends on the same version). */
 export const ZOOKEEPER_PACKAGES = ["zookeeper", "libzookeeper-java"] as const;
 
+/** Versions apt offers of every ZooKeeper package (each version needs both at once). */
+export function installableVersions(versionsOf: (name: string) => readonly string[]): string[] {
+  const [first, ...rest] = ZOOKEEPER_PACKAGES.map(versionsOf);
+  return (first ?? []).filter((version) => rest.every((versions) => versions.includes(version)));
+}
+
 /**
  * ZooKeeper minor versions this revision supports, by base (`<os id>@<version id>`, as charmcraft
  * names bases): the archive's own series, each tested (README, "Tested versions"). Dynamic

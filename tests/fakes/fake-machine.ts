@@ -129,6 +129,13 @@ export class FakeMachine implements Machine {
     return this.active;
   }
 
+  /** Each launch is a new process, as each start of the JVM is. */
+  private launches = 0;
+
+  serviceMainPid(): number | undefined {
+    return this.active ? 1000 + this.launches : undefined;
+  }
+
   startService(): void {
     this.record("start");
     this.enabled = true;
@@ -194,6 +201,7 @@ export class FakeMachine implements Machine {
     if (dynamic === undefined) throw new Error("host: systemctl start zookeeper failed (no dynamic config)");
     // systemd starts the JVM, which exits at once: the service is not active afterwards.
     if (this.brokenVersions.has(this.packages.get("zookeeper") ?? "")) return;
+    this.launches += 1;
     this.active = true;
     this.zookeeper.start(this.address, {
       id: myid,

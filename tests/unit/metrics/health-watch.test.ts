@@ -1,16 +1,30 @@
 import { describe, expect, it } from "vitest";
-import { delivered, type Health, HealthWatch, wakeCommand } from "../../../src/metrics/health-watch";
+import {
+  delivered,
+  type Health,
+  HealthWatch,
+  parseReportedHealth,
+  wakeCommand,
+} from "../../../src/metrics/health-watch";
 
 const healthy: Health = { serving: true, voting: true, answering: true };
 const frozen: Health = { serving: false, voting: false, answering: false };
 
+/** A charm that records what it sees when woken: `sees` (default: the health it was woken for). */
+function charm(sees?: () => Health) {
+  const wakes: Health[] = [];
+  let record: Health | undefined;
+  const watch = new HealthWatch(async (health) => {
+    wakes.push(health);
+    record = sees ? sees() : health;
+    return true;
+  });
+  return { wakes, watch, poll: (health: Health) => watch.observe(health, record) };
+}
+
 describe("HealthWatch", () => {
-  it("wakes the charm once per change seen on two polls in a row, not for a blip", async () => {
-    const wakes: Health[] = [];
-    const watch = new HealthWatch(async (health) => {
-      wakes.push(health);
-      return true;
-    });
+  it("wakes the charm once per difference from its record seen on two polls in a row, not for a blip", async () => {
+    const { wakes, poll } = charm();
     for (const health of [
       healthy,
       healthy,
@@ -22,36 +36,55 @@ describe("HealthWatch", () => {
       frozen,
       healthy,
       healthy,
-    ]) {
-      await watch.observe(health);
-    }
+    ])
+      await poll(health);
     expect(wakes).toEqual([frozen, healthy]);
   });
 
-  it("wakes the charm when it starts beside a server that is not healthy (the charm may think it is)", async () => {
-    let wakes = 0;
-    const watch = new HealthWatch(async () => {
-      wakes++;
-      return true;
-    });
-    for (let poll = 0; poll < 5; poll++) await watch.observe(frozen);
-    expect(wakes).toBe(1);
+  it("without a record, takes the charm to have reported a healthy server: wakes it beside one that is not", async () => {
+    const { wakes, poll } = charm();
+    for (let n = 0; n < 5; n++) await poll(frozen);
+    expect(wakes).toEqual([frozen]);
     const quiet = new HealthWatch(async () => {
       throw new Error("must not wake");
     });
-    for (let poll = 0; poll < 5; poll++) await quiet.observe(healthy);
+    for (let n = 0; n < 5; n++) await quiet.observe(healthy);
   });
 
-  it("retries a wake Juju did not deliver (the unit agent was down), pausing longer each time", async () => {
+  it("a wake that ran during a blip: the charm recorded the blip, so it is woken again once the server is healthy", async () => {
+    // The charm, woken for a frozen server, looks while it is syncing back (not serving).
+    let blip = true;
+    const { wakes, poll } = charm(() => (blip ? frozen : healthy));
+    await poll(frozen);
+    await poll(frozen); // woken: records "not serving"
+    blip = false;
+    for (let n = 0; n < 4; n++) await poll(healthy);
+    expect(wakes).toEqual([frozen, healthy]);
+    for (let n = 0; n < 10; n++) await poll(healthy);
+    expect(wakes).toHaveLength(2);
+  });
+
+  it("while the record keeps differing (the agent is down), wakes again after pauses of 1, 2, 4 … polls", async () => {
     const attempts: number[] = [];
-    let poll = 0;
+    let n = 0;
     const watch = new HealthWatch(async () => {
-      attempts.push(poll);
-      return attempts.length >= 4;
+      attempts.push(n);
+      return false;
     });
-    for (poll = 0; poll < 30; poll++) await watch.observe(frozen);
-    // Confirmed at poll 1; then pauses of 1, 2 and 4 polls between attempts.
-    expect(attempts).toEqual([1, 3, 6, 11]);
+    for (n = 0; n < 30; n++) await watch.observe(frozen, healthy);
+    // Confirmed at poll 1; then pauses of 1, 2, 4 and 8 polls between attempts.
+    expect(attempts).toEqual([1, 3, 6, 11, 20]);
+  });
+
+  it("reads the charm's record, and nothing else", () => {
+    expect(parseReportedHealth('{"serving":false,"voting":true,"answering":true}\n')).toEqual({
+      serving: false,
+      voting: true,
+      answering: true,
+    });
+    expect(parseReportedHealth(undefined)).toBeUndefined();
+    expect(parseReportedHealth('{"serving":"yes"}')).toBeUndefined();
+    expect(parseReportedHealth("not json")).toBeUndefined();
   });
 
   it("counts a wake as delivered whatever the charm's exit code, not when juju-exec could not reach the agent", () => {

@@ -303,3 +303,18 @@ describe("every hook kind on a settled ensemble", () => {
     expect(elsewhere.message).toMatch(/leader/);
   });
 });
+
+describe("the health the charm reports, recorded for the metrics service", () => {
+  const record = (world: CharmWorld, unit: string) =>
+    JSON.parse(world.machine(unit).read("/etc/zookeeper/charm/reported-health.json") ?? "null");
+
+  it("is what the last reconcile saw of its own server: healthy when settled, down when its server stops answering", async () => {
+    const world = await CharmWorld.deployed(3);
+    for (const unit of world.unitNames)
+      expect(record(world, unit), unit).toEqual({ serving: true, voting: true, answering: true });
+    world.zookeeper.stop(world.machine("zookeeper/2").address);
+    await world.expectOk(world.run("zookeeper/2", "update-status"));
+    expect(record(world, "zookeeper/2")).toEqual({ serving: false, voting: true, answering: false });
+    expect(world.status("zookeeper/2")).toMatchObject({ status: "waiting" });
+  });
+});

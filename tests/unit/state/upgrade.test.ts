@@ -120,7 +120,7 @@ describe("upgrade-zookeeper", () => {
     expect(await refused("zookeeper/0", { version: "3.9.4-1" })).toMatch(
       /3\.9\.4-1 is not available from this machine's apt sources/,
     );
-    world.machine("zookeeper/0").published.set("zookeeper", ["3.8.4-1"]);
+    for (const name of PACKAGES) world.machine("zookeeper/0").published.set(name, ["3.8.4-1"]);
     expect(await refused("zookeeper/0", { version: "3.8.4-1" })).toMatch(/3\.9 cannot go back to 3\.8/);
     expect(await refused("zookeeper/0", { version: "" })).toMatch(/version is required/);
     for (const unit of world.unitNames)
@@ -141,5 +141,38 @@ describe("upgrade-zookeeper", () => {
       expect(world.status(unit), unit).toMatchObject({ status: "active" });
     }
     expect(world.membership().split(" ")).toHaveLength(4);
+  });
+});
+
+describe("a refresh to a revision that no longer runs the installed version", () => {
+  it("moves the ensemble to the newest version this revision runs on the base, one unit at a time", async () => {
+    const world = new CharmWorld(3);
+    for (const unit of world.unitNames) {
+      const machine = world.machine(unit);
+      // Ubuntu 24.04, where this revision runs 3.9; the machines came with 3.8.
+      machine.write(
+        { path: "/etc/os-release", mode: 0o644, owner: "root", group: "root" },
+        'ID=ubuntu\nVERSION_ID="24.04"\n',
+      );
+      machine.packages.set("zookeeper", "3.8.4-1");
+      machine.packages.set("libzookeeper-java", "3.8.4-1");
+      for (const name of PACKAGES) machine.published.set(name, ["3.8.4-1", "3.9.1-1", "3.9.2-1"]);
+    }
+    for (const unit of world.unitNames) await world.install(unit);
+    await world.joinAll();
+    await world.settle();
+    const zkLeader = (await world.zookeeperLeader())!;
+    const mark = world.journal.length;
+    for (const unit of world.unitNames) {
+      await world.expectOk(world.run(unit, "upgrade-charm"));
+      await world.expectOk(world.run(unit, "config-changed"));
+    }
+    await world.settle();
+    for (const unit of world.unitNames) {
+      expect(world.machine(unit).packageVersion("zookeeper"), unit).toBe("3.9.2-1");
+      expect(world.status(unit), unit).toMatchObject({ status: "active" });
+    }
+    expect(Object.values(await versions(world))).toEqual(["3.9.2", "3.9.2", "3.9.2"]);
+    expect(serviceOps(world, mark).at(-1)).toBe(`${zkLeader} start`);
   });
 });

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import {
   baseOf,
   compareDebianVersions,
+  installableVersions,
   minorOf,
   requiredTarget,
   servesVersion,
@@ -81,6 +82,16 @@ describe("targetProblem", () => {
     expect(
       targetProblem({ version: "3.8.0-11", base: undefined, available: ["3.8.0-11"], running: ["3.9.3-1"] }),
     ).toMatch(/3\.9 cannot go back to 3\.8/);
+  });
+});
+
+describe("installableVersions", () => {
+  it("are the versions apt offers of both packages (the server needs the scripts and the jars at one version)", () => {
+    const offered: Record<string, string[]> = {
+      zookeeper: ["3.9.3-1", "3.9.2-1", "3.9.1-1"],
+      "libzookeeper-java": ["3.9.2-1", "3.9.1-1"],
+    };
+    expect(installableVersions((name) => offered[name] ?? [])).toEqual(["3.9.2-1", "3.9.1-1"]);
   });
 });
 
