@@ -5,7 +5,7 @@
  */
 import type { Action, Bag, Hook, Relation } from "../lib/juju";
 import { PEER_ENDPOINT } from "./cluster/cluster-manager";
-import { type PeerUnit, runsOldVersion } from "./cluster/cluster-plan";
+import { type PeerUnit, upgradePendingAt } from "./cluster/cluster-plan";
 import {
   type Credentials,
   credentialsFingerprint,
@@ -156,7 +156,7 @@ async function upgradeZooKeeper(hook: Hook, action: Action, ports: Ports): Promi
   const units = readPeerUnits(peers, self, peers.localUnitData(PEER_UNIT_SCHEMA).data.address, false);
   const appData = peers.localAppData(PEER_APP_SCHEMA).data;
   const current = appData["zookeeper-version"];
-  const rolling = units.some((unit) => runsOldVersion(unit, current) || unit.upgradeFailed !== undefined);
+  const rolling = upgradePendingAt(units, current) !== undefined;
   if (!rolling) {
     const { cause } = await readiness(hook, ports, units, appData);
     if (cause) {

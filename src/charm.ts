@@ -15,6 +15,13 @@ export async function handleEvent(hook: Hook, ports: Ports = realPorts()): Promi
     // The leader's own app-bag write wakes every unit but itself: it hands out the first upgrade turn
     // now (and, alone, upgrades itself) instead of at its next hook.
     if (hook.action.name !== "upgrade-zookeeper" || hook.action.hasFailed) return;
+    try {
+      await reconcile(hook, ports);
+    } catch (error) {
+      // The target is recorded: the action succeeded; the next hook carries the roll on.
+      hook.log.warn({ error: String(error) }, "the reconcile after upgrade-zookeeper failed");
+    }
+    return;
   }
   const { kind, secret } = hook.context;
   if (kind === "secret-remove" && secret?.revision !== undefined) {
@@ -25,6 +32,10 @@ export async function handleEvent(hook: Hook, ports: Ports = realPorts()): Promi
     hook.log.info({ revision: secret.revision }, "removed an obsolete secret revision");
     return;
   }
+  await reconcile(hook, ports);
+}
+
+async function reconcile(hook: Hook, ports: Ports): Promise<void> {
   // This unit's certificate first: its key, request and files (the cluster reconcile will use them).
   const tls = reconcileUnitTls(
     hook,

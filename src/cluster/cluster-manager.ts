@@ -11,6 +11,7 @@ import {
   CHARM_CONFIG_SPEC,
   type CharmConfig,
   CONF_DIR,
+  compareDebianVersions,
   installableVersions,
   MANAGED_FILES,
   METRICS_FILES,
@@ -48,7 +49,7 @@ import { Pass } from "./pass";
 import { PEER_APP_SCHEMA, PEER_UNIT_SCHEMA } from "./peer-data";
 import { markDying, readPeerUnits } from "./peers";
 import { type ServerFiles, serverFiles } from "./server-files";
-import { applicationStatus } from "./statuses";
+import { applicationStatus, ownHealth } from "./statuses";
 import { UnitServer } from "./unit-server";
 
 export const PEER_ENDPOINT = "cluster";
@@ -221,8 +222,12 @@ export class ClusterManager {
    * one; after a refresh to a revision that no longer runs it on this base, the newest supported
    * version apt offers (zookeeper-versions.ts). `upgrade-zookeeper` sets it otherwise.
    */
-  private leadVersion(peers: Relation, current: string | undefined): string | undefined {
-    let target = current ?? this.state.packageVersion;
+  private leadVersion(
+    peers: Relation,
+    current: string | undefined,
+    units: readonly PeerUnit[],
+  ): string | undefined {
+    let target = current ?? this.firstTarget(units);
     if (target !== undefined && this.hook.context.kind === "upgrade-charm") {
       const base = baseOf(this.host.read(OS_RELEASE_PATH));
       const available = installableVersions((name) => this.host.availableVersions(name));
@@ -235,6 +240,22 @@ export class ClusterManager {
     }
     if (target !== current) peers.setLocalAppData(PEER_APP_SCHEMA, { "zookeeper-version": target ?? null });
     return target;
+  }
+
+  /**
+   * The version to record when none is (a new application, or one refreshed from a revision that did
+   * not record it): the newest version the started servers run, once each has said which (a revision
+   * before this one says so at its first reconcile after the refresh), so no server goes back; with
+   * no server started yet, the leader's installed one.
+   */
+  private firstTarget(units: readonly PeerUnit[]): string | undefined {
+    const started = units.filter((unit) => unit.started && !unit.dying);
+    if (started.length === 0) return this.state.packageVersion;
+    if (started.some((unit) => unit.runningVersion === undefined)) return undefined;
+    return started
+      .map((unit) => unit.runningVersion!)
+      .sort(compareDebianVersions)
+      .at(-1);
   }
 
   /**
@@ -279,6 +300,9 @@ export class ClusterManager {
       this.pass.report(failure.status);
       if (!failure.permanent) {
         for (const status of this.pass.statuses) this.hook.report(status);
+        // What this hook changed on the machine (an installed package) is true whatever Juju does
+        // with the hook's relation data.
+        saveLocalState(this.host, { ...this.state, settled: undefined });
         throw error;
       }
       this.log.warn({ error: String(error) }, "reconcile refused");
@@ -364,6 +388,8 @@ export class ClusterManager {
       });
       return;
     }
+    // What it saw of its own server, unless running it says more (recordHealth()).
+    this.pass.health = ownHealth(seen.snapshot, this.self, seen.running);
     const current = this.model.isLeader ? await this.leadPass(prepared, seen) : seen.snapshot;
     const server = new UnitServer(this.hook, this.ports, this.pass, this.state.packageVersion);
     try {
@@ -430,9 +456,11 @@ export class ClusterManager {
       host.holdPackages(ZOOKEEPER_PACKAGES);
       this.state = { ...this.state, packageVersion: version };
     } else if (hook.context.kind === "upgrade-charm" && !this.held) {
-      // Revisions before the hold did not hold it (once per hook, not per pass).
+      // Revisions before the hold did not hold it (once per hook, not per pass); nor did they keep
+      // the installed version up to date.
       host.holdPackages(ZOOKEEPER_PACKAGES);
       this.held = true;
+      this.state = { ...this.state, packageVersion: host.packageVersion(ZOOKEEPER_PACKAGES[0]) };
     }
     const peers = this.model.peerRelation(PEER_ENDPOINT, this.state.peerRelationId);
     if (!peers) {
@@ -471,7 +499,7 @@ export class ClusterManager {
       this.model.isLeader && !departing ? this.leadTls(peers, appData.tls, units) : appData.tls;
     const targetVersion =
       this.model.isLeader && !departing
-        ? this.leadVersion(peers, appData["zookeeper-version"])
+        ? this.leadVersion(peers, appData["zookeeper-version"], units)
         : appData["zookeeper-version"];
     const tls =
       tlsPhase && this.tls.certificate && address ? { phase: tlsPhase, address, ...TLS_STORES } : undefined;

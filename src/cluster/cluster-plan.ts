@@ -58,6 +58,19 @@ export interface ClusterSnapshot {
   readonly targetVersion?: string | undefined;
 }
 
+/**
+ * The first unit an upgrade of ZooKeeper still has to move — its server runs an older version, or
+ * its upgrade failed — or undefined when every unit runs the target.
+ */
+export function upgradePendingAt(
+  units: readonly PeerUnit[],
+  target: string | undefined,
+): PeerUnit | undefined {
+  return units.find(
+    (unit) => !unit.dying && (runsOldVersion(unit, target) || unit.upgradeFailed !== undefined),
+  );
+}
+
 /** Whether a unit's server runs another ZooKeeper version than the ensemble's target. */
 export function runsOldVersion(unit: PeerUnit, target: string | undefined): boolean {
   return (

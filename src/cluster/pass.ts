@@ -4,6 +4,7 @@
  * shortly), and whether the leader made progress that nobody else will wake it for.
  */
 import { type Status, waiting } from "../../lib/juju";
+import type { OwnHealth } from "./statuses";
 
 export class Pass {
   readonly statuses: Status[] = [];
@@ -13,7 +14,7 @@ export class Pass {
   /** The leader took a step whose follow-up nobody else will wake it for. */
   progressed = false;
   /** Its own server's health as this pass saw it last (recorded for the metrics service). */
-  health: { serving: boolean; voting: boolean; answering: boolean } | undefined;
+  health: OwnHealth | undefined;
 
   report(status: Status): void {
     this.statuses.push(status);

@@ -17,6 +17,22 @@ export interface UnitStatus {
 const transient = (message: string): UnitStatus => ({ status: waiting(message), transient: true });
 const settled = (status: Status): UnitStatus => ({ status, transient: false });
 
+/** Its own server's health as the metrics service measures it (src/metrics/health-watch.ts). */
+export interface OwnHealth {
+  readonly serving: boolean;
+  /** Serving as a participant of the membership (the service reads it from the server's own `conf`). */
+  readonly voting: boolean;
+  /** It answered at all. */
+  readonly answering: boolean;
+}
+
+export function ownHealth(snapshot: ClusterSnapshot, self: string, running: boolean): OwnHealth {
+  const probe = running ? snapshot.probes.get(self) : undefined;
+  const serving = probe?.serving === true;
+  const member = snapshot.committed ? findServer(snapshot.committed, serverIdOf(self)) : undefined;
+  return { serving, voting: serving && member?.role === "participant", answering: probe?.reachable === true };
+}
+
 /** The unit's status from its server's `srvr` and the committed membership. */
 export function servingStatus(
   snapshot: ClusterSnapshot,

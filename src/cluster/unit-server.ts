@@ -7,14 +7,17 @@
 import type { Hook, Relation } from "../../lib/juju";
 import { blocked, maintenance, waiting } from "../../lib/juju";
 import { formatServers } from "../../lib/zookeeper/ensemble-config";
-import type { Ports, ServerProbe } from "../ports";
+import type { Machine, Ports, ServerProbe } from "../ports";
 import type { CharmConfig } from "../workload";
 import {
+  CONF_DIR,
   INITIAL_DYNAMIC_CONFIG_PATH,
+  installableVersions,
   MANAGED_FILES,
   PORTS,
   renderMyid,
   servesVersion,
+  upstreamVersion,
   ZOO_CFG_PATH,
   ZOOKEEPER_PACKAGES,
 } from "../workload";
@@ -30,7 +33,7 @@ import {
   type ServerFiles,
   writeServerFiles,
 } from "./server-files";
-import { servingStatus, settledEnsemble } from "./statuses";
+import { ownHealth, servingStatus, settledEnsemble } from "./statuses";
 
 /** How long a hook waits for a (re)started server to serve before reporting instead. */
 const SERVE_TIMEOUT_MS = 90_000;
@@ -41,6 +44,35 @@ const STRANDED_CONFIRM_MS = 5_000;
 interface Upgrade {
   readonly from: string;
   readonly to: string;
+}
+
+/** The version whose install failed on this machine (empty once one succeeds). */
+const INSTALL_FAILED_MARKER = {
+  path: `${CONF_DIR}/.charm-install-failed`,
+  mode: 0o600,
+  owner: "root",
+  group: "root",
+} as const;
+
+function readMarker(host: Machine): string | undefined {
+  return host.read(INSTALL_FAILED_MARKER.path)?.trim() || undefined;
+}
+
+function packagesAt(version: string): ReadonlyMap<string, string> {
+  return new Map(ZOOKEEPER_PACKAGES.map((name) => [name, version]));
+}
+
+/** Every committed voter but this unit serves as leader or follower (the pre-check of an upgrade). */
+function othersServe(snapshot: ClusterSnapshot, self: string): boolean {
+  const committed = snapshot.committed;
+  if (!committed) return false;
+  const names = new Map(snapshot.units.map((unit) => [serverIdOf(unit.name), unit.name]));
+  return committed.servers
+    .filter((server) => server.role === "participant" && names.get(server.id) !== self)
+    .every((server) => {
+      const probe = snapshot.probes.get(names.get(server.id) ?? "");
+      return probe?.serving === true && (probe.mode === "leader" || probe.mode === "follower");
+    });
 }
 
 function failedUpgradeMessage(version: string, problem: string): string {
@@ -135,7 +167,7 @@ export class UnitServer {
     if (plan.kind === "start") {
       // A server that does not run moves to the target version before it starts (a joiner, or a
       // member whose server is down anyway): it needs no turn.
-      if (upgrade && plan.start.kind !== "wait" && !this.installTarget(upgrade)) return undefined;
+      if (upgrade && plan.start.kind !== "wait" && !this.installTarget(peers, upgrade)) return undefined;
       const started = await this.start(peers, current, files, address, plan.start);
       if (started) this.reportFailedUpgrade(peers, current.targetVersion, started);
       return undefined;
@@ -149,6 +181,7 @@ export class UnitServer {
       this.log.info({ reason: plan.reason }, "rejoining the ensemble from the committed membership");
       host.stopService();
       host.forgetMembership();
+      if (upgrade && !this.installTarget(peers, upgrade)) return undefined;
       // With the committed membership known (planRunning needs it), planStart joins.
       await this.start(peers, current, files, address, planStart(current, this.self, false));
       return undefined;
@@ -161,6 +194,7 @@ export class UnitServer {
         upgrade,
         restart: configChanged || !unverified,
         target,
+        snapshot: current,
       });
     } else if (plan.kind === "await-turn") {
       peers.setLocalUnitData(PEER_UNIT_SCHEMA, { "restart-request": request });
@@ -191,7 +225,9 @@ export class UnitServer {
    */
   private certificateNeedsRestart(running: string | undefined, files: ServerFiles): boolean {
     if (files.certificate === undefined || running === undefined || running === "-") return false;
-    const [major, minor, patch] = (this.packageVersion ?? "").split(/[.-]/).map(Number);
+    const [major, minor, patch] = upstreamVersion(this.packageVersion ?? "")
+      .split(".")
+      .map(Number);
     const reloads = major !== 3 || minor! > 8 || (minor === 8 && patch! >= 5);
     return !reloads && running !== files.certificate;
   }
@@ -258,7 +294,7 @@ export class UnitServer {
       return probe;
     }
     const version = this.packageVersion;
-    if (version) this.hook.tools.applicationVersionSet(version.replace(/[-+~].*$/, ""));
+    if (version) this.hook.tools.applicationVersionSet(upstreamVersion(version));
     this.reportServing(
       { ...snapshot, probes: new Map(snapshot.probes).set(this.self, probe) },
       true,
@@ -282,25 +318,24 @@ export class UnitServer {
       readonly restart: boolean;
       /** The ensemble's target version (what a check after an earlier upgrade verifies). */
       readonly target: string | undefined;
+      readonly snapshot: ClusterSnapshot;
     },
   ): Promise<ServerProbe> {
     const { upgrade } = how;
     if (upgrade) {
-      if (!this.targetAvailable(upgrade)) return this.ports.ensemble.probe(address);
+      if (!this.fetchTarget(peers, upgrade)) return this.ports.ensemble.probe(address);
+      // The grant may be older than this hook: the pre-check is every other voter serving now.
+      if (!othersServe(how.snapshot, this.self)) {
+        this.pass.reportTransient(`waiting for every other member to serve before upgrading ZooKeeper`);
+        return this.ports.ensemble.probe(address);
+      }
       this.hook.announce(maintenance(`upgrading ZooKeeper ${upgrade.from} → ${upgrade.to}`));
       this.log.info(upgrade, "upgrading ZooKeeper in this unit's turn");
       this.host.stopService();
-      try {
-        this.host.installVersions(new Map(ZOOKEEPER_PACKAGES.map((name) => [name, upgrade.to])));
-      } catch (error) {
-        this.log.error({ error: String(error) }, "the ZooKeeper upgrade failed; starting the server again");
-        this.packageVersion = this.host.packageVersion(ZOOKEEPER_PACKAGES[0]);
-        this.host.startService();
-        return this.failUpgrade(peers, address, upgrade, `apt-get failed (${String(error).slice(0, 200)})`);
-      }
-      this.packageVersion = this.host.packageVersion(ZOOKEEPER_PACKAGES[0]);
+      const failure = this.install(upgrade);
       writeServerFiles(this.host, files);
       this.host.startService();
+      if (failure) return this.failUpgrade(peers, address, upgrade, failure);
     } else if (how.restart) {
       this.log.info("rolling restart: restarting ZooKeeper");
       this.host.restartService();
@@ -329,7 +364,7 @@ export class UnitServer {
     this.recordRunning(peers, files);
     peers.setLocalUnitData(PEER_UNIT_SCHEMA, { "upgrade-failed": null });
     const version = this.packageVersion;
-    if (checkVersion && version) this.hook.tools.applicationVersionSet(version.replace(/[-+~].*$/, ""));
+    if (checkVersion && version) this.hook.tools.applicationVersionSet(upstreamVersion(version));
     // Nobody else wakes the leader for the next turn: the next pass hands it out.
     if (this.leader) this.pass.progressed = true;
     return probe;
@@ -374,37 +409,73 @@ export class UnitServer {
     else if (failed === target) this.pass.report(blocked(failedUpgradeMessage(failed, problem)));
   }
 
-  /** Whether this machine's apt sources offer the target; blocked with the cause when not. */
-  private targetAvailable(upgrade: Upgrade): boolean {
-    const missing = ZOOKEEPER_PACKAGES.find(
-      (name) => !this.host.availableVersions(name).includes(upgrade.to),
-    );
-    if (missing === undefined) return true;
+  /**
+   * The target's packages, downloaded so the server stops only for the install itself. When apt does
+   * not offer them (after one `apt-get update`), or cannot fetch them, the unit is blocked saying so
+   * and records the failure (the roll stops here; the operator picks another version). Nothing is
+   * stopped, so the next hook simply tries again.
+   */
+  private fetchTarget(peers: Relation, upgrade: Upgrade): boolean {
+    const offered = () => installableVersions((name) => this.host.availableVersions(name));
+    let versions = offered();
+    if (!versions.includes(upgrade.to)) {
+      this.host.refreshPackageLists();
+      versions = offered();
+    }
+    let problem: string | undefined;
+    if (!versions.includes(upgrade.to)) {
+      problem = `apt offers ${versions.join(", ") || "no version"} here, not ${upgrade.to}`;
+    } else if (readMarker(this.host) === upgrade.to) {
+      problem = "its install failed before; choose another version";
+    } else {
+      try {
+        this.host.downloadVersions(packagesAt(upgrade.to));
+      } catch (error) {
+        problem = `apt-get could not download it (${String(error).slice(-200)})`;
+      }
+    }
+    if (problem === undefined) return true;
+    peers.setLocalUnitData(PEER_UNIT_SCHEMA, { "upgrade-failed": upgrade.to });
     this.pass.report(
       blocked(
-        `cannot upgrade ZooKeeper to ${upgrade.to}: ${missing} ${upgrade.to} is not in this machine's apt sources`,
+        `cannot install ZooKeeper ${upgrade.to}: ${problem}; run upgrade-zookeeper on the leader with a version apt offers`,
       ),
     );
     return false;
   }
 
-  /** A server that does not run: installs the target version first (blocked when apt cannot). */
-  private installTarget(upgrade: Upgrade): boolean {
-    if (!this.targetAvailable(upgrade)) return false;
+  /**
+   * Installs the downloaded target (the server is stopped); the error, if dpkg failed. A failed install
+   * is remembered (INSTALL_FAILED_PATH) so that it is not retried on every hook, each time stopping
+   * the server.
+   */
+  private install(upgrade: Upgrade): string | undefined {
+    try {
+      this.host.installVersions(packagesAt(upgrade.to));
+      this.host.write(INSTALL_FAILED_MARKER, "");
+      return undefined;
+    } catch (error) {
+      this.log.error({ error: String(error) }, "installing ZooKeeper failed; starting the server again");
+      this.host.write(INSTALL_FAILED_MARKER, `${upgrade.to}\n`);
+      return `apt-get install failed (${String(error).slice(-200)})`;
+    } finally {
+      this.packageVersion = this.host.packageVersion(ZOOKEEPER_PACKAGES[0]);
+    }
+  }
+
+  /** A server that does not run: installs the target version first (blocked when that fails). */
+  private installTarget(peers: Relation, upgrade: Upgrade): boolean {
+    if (!this.fetchTarget(peers, upgrade)) return false;
     this.log.info(upgrade, "installing the ensemble's ZooKeeper version before starting");
-    this.host.installVersions(new Map(ZOOKEEPER_PACKAGES.map((name) => [name, upgrade.to])));
-    this.packageVersion = this.host.packageVersion(ZOOKEEPER_PACKAGES[0]);
-    return true;
+    const failure = this.install(upgrade);
+    if (failure === undefined) return true;
+    peers.setLocalUnitData(PEER_UNIT_SCHEMA, { "upgrade-failed": upgrade.to });
+    this.pass.report(blocked(failedUpgradeMessage(upgrade.to, failure)));
+    return false;
   }
 
   private reportServing(snapshot: ClusterSnapshot, running: boolean, justJoined = false): void {
-    const probe = running ? snapshot.probes.get(this.self) : undefined;
-    const member = snapshot.committed?.servers.find((server) => server.id === serverIdOf(this.self));
-    this.pass.health = {
-      serving: probe?.serving === true,
-      voting: member?.role === "participant",
-      answering: probe?.reachable === true,
-    };
+    this.pass.health = ownHealth(snapshot, this.self, running);
     const { status, transient } = servingStatus(snapshot, this.self, { running, justJoined });
     if (transient) this.pass.reportTransient(status.message);
     else this.pass.report(status);

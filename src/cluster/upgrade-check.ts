@@ -8,7 +8,7 @@
 import type { Bag } from "../../lib/juju";
 import type { EnsembleConfig } from "../../lib/zookeeper";
 import type { ServerProbe } from "../ports";
-import { type PeerUnit, runsOldVersion, serverIdOf } from "./cluster-plan";
+import { type PeerUnit, serverIdOf, upgradePendingAt } from "./cluster-plan";
 import type { PEER_APP_SCHEMA } from "./peer-data";
 
 export interface UpgradeCheckInput {
@@ -50,7 +50,7 @@ export function upgradeBlocker(input: UpgradeCheckInput): string | undefined {
     return "a password rotation is in progress";
   }
   const target = appData["zookeeper-version"];
-  const upgrading = units.find((unit) => runsOldVersion(unit, target) || unit.upgradeFailed !== undefined);
+  const upgrading = upgradePendingAt(units, target);
   if (upgrading) return `an upgrade of ZooKeeper to ${target ?? upgrading.upgradeFailed} is in progress`;
   const tls = appData.tls ?? "off";
   if (tls === "unify" || tls === "quorum" || units.some((unit) => (unit.runningTls ?? "off") !== tls)) {

@@ -35,10 +35,9 @@ export interface ExporterSettings {
   readonly reportedHealth?: string;
 }
 
-/** What one look at the server found: the metrics, and the health the wake-up watcher compares. */
+/** What one look at the server found: its metrics. */
 export interface Observation {
   readonly families: MetricFamily[];
-  readonly health: Health;
 }
 
 const PROBE_TIMEOUT_MS = 2_000;
@@ -180,7 +179,7 @@ export async function observe(settings: ExporterSettings, now = Date.now()): Pro
       validity?.from,
     ),
   ];
-  return { families, health };
+  return { families };
 }
 
 export async function scrape(settings: ExporterSettings): Promise<string> {

@@ -23,6 +23,10 @@ export interface Machine {
   holdPackages(names: readonly string[]): void;
   /** The versions of a package apt can install here (`apt-cache madison`), newest first. */
   availableVersions(name: string): string[];
+  /** Fetches the package lists again (`apt-get update`; a source that cannot be reached is skipped). */
+  refreshPackageLists(): void;
+  /** Downloads exactly these versions without installing them (`apt-get install --download-only`). */
+  downloadVersions(versions: ReadonlyMap<string, string>): void;
   /**
    * Installs exactly these versions (`apt-get install name=version`), held or not, up or down, and
    * holds them again.

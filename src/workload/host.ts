@@ -157,22 +157,23 @@ export class Host implements Machine {
     this.aptInstall(names, []);
   }
 
+  refreshPackageLists(): void {
+    run("apt-get", ["-o", "DPkg::Lock::Timeout=600", "update", "-q"], {
+      ...process.env,
+      DEBIAN_FRONTEND: "noninteractive",
+    });
+  }
+
+  downloadVersions(versions: ReadonlyMap<string, string>): void {
+    this.aptInstall(exactly(versions), ["--download-only", ...CHANGE_HELD]);
+  }
+
   installVersions(versions: ReadonlyMap<string, string>): void {
-    const names = [...versions.keys()];
     // The charm's own files live elsewhere (/etc/zookeeper/charm): keep the package's conffiles as
     // they are rather than ask.
-    this.aptInstall(
-      [...versions].map(([name, version]) => `${name}=${version}`),
-      [
-        "--allow-change-held-packages",
-        "--allow-downgrades",
-        "-o",
-        "Dpkg::Options::=--force-confdef",
-        "-o",
-        "Dpkg::Options::=--force-confold",
-      ],
-    );
-    this.holdPackages(names);
+    const keepConffiles = ["-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold"];
+    this.aptInstall(exactly(versions), [...CHANGE_HELD, ...keepConffiles]);
+    this.holdPackages([...versions.keys()]);
   }
 
   private aptInstall(packages: readonly string[], options: readonly string[]): void {
@@ -246,6 +247,13 @@ export class Host implements Machine {
     if (!this.exists(`/etc/systemd/system/${name}.service`)) return;
     this.systemctlOrThrow("disable", "--now", name);
   }
+}
+
+/** Held packages may change, in either direction, when the charm names their versions. */
+const CHANGE_HELD = ["--allow-change-held-packages", "--allow-downgrades"];
+
+function exactly(versions: ReadonlyMap<string, string>): string[] {
+  return [...versions].map(([name, version]) => `${name}=${version}`);
 }
 
 function readEntry(file: string, name: string): string | undefined {

@@ -110,7 +110,30 @@ export class FakeMachine implements Machine {
     }
   }
 
+  /** `apt-get update` calls. */
+  listRefreshes = 0;
+
+  refreshPackageLists(): void {
+    this.listRefreshes += 1;
+  }
+
+  downloadVersions(versions: ReadonlyMap<string, string>): void {
+    for (const [name, version] of versions) {
+      if (!this.availableVersions(name).includes(version))
+        throw new Error(
+          `host: apt-get install ${name}=${version} failed: Version '${version}' for '${name}' was not found`,
+        );
+    }
+  }
+
+  /** Versions whose install fails in dpkg (a broken maintainer script, a full disk). */
+  readonly failingInstalls = new Set<string>();
+
   installVersions(versions: ReadonlyMap<string, string>): void {
+    for (const version of versions.values()) {
+      if (this.failingInstalls.has(version))
+        throw new Error(`host: apt-get install failed: dpkg returned an error code (1) for ${version}`);
+    }
     for (const [name, version] of versions) {
       if (!this.availableVersions(name).includes(version))
         throw new Error(

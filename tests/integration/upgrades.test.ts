@@ -298,6 +298,7 @@ describe("upgrade-zookeeper (the package, from a local apt repository the test b
       auth: { username: "super", password: superPassword(model) },
       path: "/itest/broken-upgrade",
     });
+    const started = Date.now();
     const action = await model.runAction(model.leader(APP)!, "upgrade-zookeeper", { version: broken });
     expect(action.status, action.message).toBe("completed");
     let failed = "";
@@ -314,7 +315,9 @@ describe("upgrade-zookeeper (the package, from a local apt repository the test b
         message: `upgrade to ZooKeeper ${broken} stopped at ${failed}: it failed its check`,
       });
     }, 300_000);
+    const stoppedMs = Date.now() - started;
     await model.waitFor({ timeoutMs: 300_000 });
+    const settledMs = Date.now() - started;
     // The roll stopped there: the others still run the installed build, and serve as a quorum.
     expect(failed).not.toBe(leaderBefore);
     for (const unit of liveUnits(model).filter((candidate) => candidate.name !== failed)) {
@@ -325,17 +328,19 @@ describe("upgrade-zookeeper (the package, from a local apt repository the test b
     expect((await model.runAction(model.leader(APP)!, "pre-upgrade-check")).message).toMatch(
       /Not all application units are connected and broadcasting in the quorum/,
     );
+    const backAt = Date.now();
     const back = await model.runAction(model.leader(APP)!, "upgrade-zookeeper", { version: installed });
     expect(back.status, back.message).toBe("completed");
     await model.waitFor({ timeoutMs: 600_000 });
     await eventually(async () => expectHealthyEnsemble(model), 120_000);
+    const recoveredMs = Date.now() - backAt;
     for (const unit of liveUnits(model))
       expect(await installedOn(unit.name), unit.name).toBe(`${installed} ${installed}`);
     expect(model.model.applications[APP]?.status?.status).toBe("active");
     const result = await writer.stop();
     await expectNoLostWrites(model, "/itest/broken-upgrade", result);
     console.log(
-      `broken package and back: ${JSON.stringify({ longestGapMs: result.longestGapMs, failedWrites: result.failed })}`,
+      `broken package and back: ${JSON.stringify({ stoppedMs, settledMs, recoveredMs, longestGapMs: result.longestGapMs, failedWrites: result.failed })}`,
     );
   }, 900_000);
 });

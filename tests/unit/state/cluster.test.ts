@@ -314,7 +314,7 @@ describe("the health the charm reports, recorded for the metrics service", () =>
       expect(record(world, unit), unit).toEqual({ serving: true, voting: true, answering: true });
     world.zookeeper.stop(world.machine("zookeeper/2").address);
     await world.expectOk(world.run("zookeeper/2", "update-status"));
-    expect(record(world, "zookeeper/2")).toEqual({ serving: false, voting: true, answering: false });
+    expect(record(world, "zookeeper/2")).toEqual({ serving: false, voting: false, answering: false });
     expect(world.status("zookeeper/2")).toMatchObject({ status: "waiting" });
   });
 });

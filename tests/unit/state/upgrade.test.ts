@@ -176,3 +176,56 @@ describe("a refresh to a revision that no longer runs the installed version", ()
     expect(serviceOps(world, mark).at(-1)).toBe(`${zkLeader} start`);
   });
 });
+
+describe("when apt cannot give a unit the ensemble's version", () => {
+  it("a new unit whose target left the archive is blocked saying what apt offers; the operator moves the target and it starts", async () => {
+    const world = await deployed(3);
+    await world.runAction("zookeeper/0", "upgrade-zookeeper", { version: NEWER });
+    await world.settle();
+    const newcomer = world.addUnit();
+    // Its archive moved on: NEWER is gone, BROKEN is not wanted, a fixed build is there.
+    const machine = world.machine(newcomer);
+    for (const name of PACKAGES) machine.published.set(name, [INSTALLED, "3.9.3-4"]);
+    await world.install(newcomer);
+    await world.joinAll();
+    await world.settle();
+    expect(world.status(newcomer)).toMatchObject({
+      status: "blocked",
+      message: expect.stringContaining(
+        `cannot install ZooKeeper ${NEWER}: apt offers 3.9.3-4, ${INSTALLED} here`,
+      ),
+    });
+    expect(machine.listRefreshes).toBeGreaterThan(0);
+    expect(world.appStatus()).toMatchObject({
+      status: "blocked",
+      message: expect.stringContaining(newcomer),
+    });
+    for (const unit of world.unitNames) if (unit !== newcomer) publishVersion(world, unit, "3.9.3-4");
+    const moved = await world.runAction("zookeeper/0", "upgrade-zookeeper", { version: "3.9.3-4" });
+    expect(moved.status, moved.message).toBe("completed");
+    await world.settle();
+    for (const unit of world.unitNames) {
+      expect(world.machine(unit).packageVersion("zookeeper"), unit).toBe("3.9.3-4");
+      expect(world.status(unit), unit).toMatchObject({ status: "active" });
+    }
+    expect(world.membership().split(" ")).toHaveLength(4);
+  });
+
+  it("a failed install is not retried on every hook (each would stop the server): the unit waits for another version", async () => {
+    const world = await deployed(3);
+    for (const unit of world.unitNames) world.machine(unit).failingInstalls.add(NEWER);
+    await world.runAction("zookeeper/0", "upgrade-zookeeper", { version: NEWER });
+    await world.settle();
+    const failed = world.unitNames.filter((unit) => world.status(unit).status === "blocked");
+    expect(failed).toHaveLength(1);
+    const stops = () => world.machine(failed[0]!).serviceLog.filter((op) => op === "stop").length;
+    const before = stops();
+    for (let round = 0; round < 3; round++) await world.expectOk(world.run(failed[0]!, "update-status"));
+    expect(stops()).toBe(before);
+    expect(world.status(failed[0]!).message).toMatch(/install failed before; choose another version/);
+  });
+});
+
+function publishVersion(world: CharmWorld, unit: string, version: string): void {
+  for (const name of PACKAGES) world.machine(unit).published.get(name)?.push(version);
+}
