@@ -280,7 +280,9 @@ export class ClusterManager {
     // The metrics service's health event (src/metrics/health-watch.ts) reports what it sees at once:
     // if that was a blip, the service sees the record differ from the server's health and wakes the
     // charm again.
-    const waitUntil = this.clock.now() + (this.hook.context.kind === "custom" ? 0 : TRANSIENT_WAIT_MS);
+    // An action returns at once: the roll it starts is carried by the hooks of the other units.
+    const quick = this.hook.context.kind === "custom" || this.hook.context.kind === "action";
+    const waitUntil = this.clock.now() + (quick ? 0 : TRANSIENT_WAIT_MS);
     try {
       for (let passes = 0; ; ) {
         this.pass = new Pass();
@@ -288,7 +290,11 @@ export class ClusterManager {
         if (this.pass.progressed && this.model.isLeader && passes < MAX_PASSES) {
           passes += 1;
           this.log.debug({ pass: passes }, "leader made progress; observing again");
-        } else if (this.pass.transient !== undefined && this.clock.now() < waitUntil) {
+        } else if (
+          this.pass.transient !== undefined &&
+          !this.pass.needsOperator &&
+          this.clock.now() < waitUntil
+        ) {
           this.log.debug({ reason: this.pass.transient }, "waiting for the workload; observing again");
           await this.clock.sleep(TRANSIENT_POLL_MS);
         } else break;

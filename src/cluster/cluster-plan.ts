@@ -435,6 +435,13 @@ export function nextRestartGrant(snapshot: ClusterSnapshot): RestartGrant {
     return snapshot.restartGranted === undefined
       ? { kind: "none", reason: "no restart requested" }
       : { kind: "clear" };
+  // A unit whose upgrade failed its check stopped the roll: only the operator goes on from there
+  // (upgrade-zookeeper with another version), not the workload.
+  const stopped = snapshot.units.find(
+    (unit) =>
+      !unit.dying && unit.upgradeFailed !== undefined && unit.upgradeFailed === snapshot.targetVersion,
+  );
+  if (stopped) return { kind: "none", reason: `the ZooKeeper upgrade stopped at ${stopped.name}` };
   // With the membership known, every member must serve first. Unknown membership while some member
   // serves means the read failed: wait. Only when nothing serves at all may a restart go ahead, one
   // unit at a time, since it cannot make an outage worse.

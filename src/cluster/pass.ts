@@ -16,8 +16,17 @@ export class Pass {
   /** Its own server's health as this pass saw it last (recorded for the metrics service). */
   health: OwnHealth | undefined;
 
+  /** Only the operator can end this (a stopped upgrade): the hook ends without waiting for the workload. */
+  needsOperator = false;
+
   report(status: Status): void {
     this.statuses.push(status);
+  }
+
+  /** A blocked status only the operator can end: reported, and no transient wait for it. */
+  reportForOperator(status: Status): void {
+    this.needsOperator = true;
+    this.report(status);
   }
 
   reportApp(status: Status): void {

@@ -353,7 +353,9 @@ export class UnitServer {
         const from = upgrade?.from ?? recorded;
         if (to !== undefined && from !== undefined)
           return this.failUpgrade(peers, address, { from, to }, problem);
-        this.pass.report(blocked(`ZooKeeper does not pass its check after an upgrade (${problem})`));
+        this.pass.reportForOperator(
+          blocked(`ZooKeeper does not pass its check after an upgrade (${problem})`),
+        );
         return probe;
       }
       this.log.info({ version: this.packageVersion }, "upgraded: serving and voting with the new version");
@@ -389,7 +391,7 @@ export class UnitServer {
     problem: string,
   ): Promise<ServerProbe> {
     peers.setLocalUnitData(PEER_UNIT_SCHEMA, { "upgrade-failed": upgrade.to });
-    this.pass.report(blocked(failedUpgradeMessage(upgrade.to, problem)));
+    this.pass.reportForOperator(blocked(failedUpgradeMessage(upgrade.to, problem)));
     this.log.error(
       { ...upgrade, problem },
       "the ZooKeeper upgrade failed its post-check; the roll stops here",
@@ -406,7 +408,7 @@ export class UnitServer {
     if (failed === undefined) return;
     const problem = this.postCheckProblem(probe);
     if (!problem) peers.setLocalUnitData(PEER_UNIT_SCHEMA, { "upgrade-failed": null });
-    else if (failed === target) this.pass.report(blocked(failedUpgradeMessage(failed, problem)));
+    else if (failed === target) this.pass.reportForOperator(blocked(failedUpgradeMessage(failed, problem)));
   }
 
   /**
@@ -436,7 +438,7 @@ export class UnitServer {
     }
     if (problem === undefined) return true;
     peers.setLocalUnitData(PEER_UNIT_SCHEMA, { "upgrade-failed": upgrade.to });
-    this.pass.report(
+    this.pass.reportForOperator(
       blocked(
         `cannot install ZooKeeper ${upgrade.to}: ${problem}; run upgrade-zookeeper on the leader with a version apt offers`,
       ),
@@ -470,7 +472,7 @@ export class UnitServer {
     const failure = this.install(upgrade);
     if (failure === undefined) return true;
     peers.setLocalUnitData(PEER_UNIT_SCHEMA, { "upgrade-failed": upgrade.to });
-    this.pass.report(blocked(failedUpgradeMessage(upgrade.to, failure)));
+    this.pass.reportForOperator(blocked(failedUpgradeMessage(upgrade.to, failure)));
     return false;
   }
 

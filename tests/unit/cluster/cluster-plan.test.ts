@@ -1175,6 +1175,21 @@ describe("nextRestartGrant", () => {
     },
     {
       scenario:
+        "a failed unit that recorded the new version anyway (its server was started again): no next turn, and no waiting for the workload",
+      snapshot: given({
+        units: [
+          { ...started(0), runningVersion: "3.8.0-1" },
+          { ...started(1), runningVersion: "3.8.0-2", upgradeFailed: "3.8.0-2" },
+          { ...started(2), runningVersion: "3.8.0-1" },
+        ],
+        committed: "0 1 2",
+        probes: { 0: "leader", 1: "not serving", 2: "follower" },
+        target: "3.8.0-2",
+      }),
+      decision: { kind: "none", reason: "the ZooKeeper upgrade stopped at zookeeper/1" },
+    },
+    {
+      scenario:
         "units that run the target version, or have not published one (earlier revisions), need no turn",
       snapshot: given({
         units: [{ ...started(0), runningVersion: "3.8.0-2" }, started(1), started(2)],
