@@ -23,6 +23,7 @@ import {
   renderMetricsUnit,
   requiredTarget,
   type TlsPhase,
+  unsupportedProblem,
   ZOOKEEPER_PACKAGES,
 } from "../workload";
 import {
@@ -228,17 +229,21 @@ export class ClusterManager {
     units: readonly PeerUnit[],
   ): string | undefined {
     let target = current ?? this.firstTarget(units);
-    if (target !== undefined && this.hook.context.kind === "upgrade-charm") {
-      const base = baseOf(this.host.read(OS_RELEASE_PATH));
+    if (target === undefined) return undefined;
+    const base = baseOf(this.host.read(OS_RELEASE_PATH));
+    // apt is asked only after a refresh; whether the version is supported, in every leader pass, so
+    // the application says so for as long as it is not.
+    if (this.hook.context.kind === "upgrade-charm") {
       const available = installableVersions((name) => this.host.availableVersions(name));
       const required = requiredTarget(target, base, available);
-      if (required && "problem" in required) this.pass.reportApp(blocked(required.problem));
-      if (required && "version" in required) {
-        this.log.info({ from: target, to: required.version }, "this revision needs a newer ZooKeeper");
-        target = required.version;
+      if (required) {
+        this.log.info({ from: target, to: required }, "this revision needs a newer ZooKeeper");
+        target = required;
       }
     }
-    if (target !== current) peers.setLocalAppData(PEER_APP_SCHEMA, { "zookeeper-version": target ?? null });
+    const problem = unsupportedProblem(target, base);
+    if (problem) this.pass.reportApp(blocked(`${problem}: run upgrade-zookeeper with a supported version`));
+    if (target !== current) peers.setLocalAppData(PEER_APP_SCHEMA, { "zookeeper-version": target });
     return target;
   }
 

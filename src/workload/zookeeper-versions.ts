@@ -114,6 +114,13 @@ export function compareDebianVersions(a: string, b: string): number {
   return x.epoch - y.epoch || comparePart(x.upstream, y.upstream) || comparePart(x.revision, y.revision);
 }
 
+/** Why this revision does not run `version` on `base`, or undefined when it does. */
+export function unsupportedProblem(version: string, base: string | undefined): string | undefined {
+  const minors = supportedMinors(base);
+  if (minors.includes(minorOf(version))) return undefined;
+  return `this charm revision runs ZooKeeper ${minors.join(" or ")} on ${base ?? "this base"}, not ${version}`;
+}
+
 export interface TargetCheck {
   /** The version asked for. */
   readonly version: string;
@@ -130,10 +137,8 @@ export function targetProblem(check: TargetCheck): string | undefined {
   if (!DEBIAN_VERSION.test(version) || version.length > 100) {
     return `version must be a Debian package version such as 3.9.3-1 (apt-cache madison zookeeper), not ${JSON.stringify(version)}`;
   }
-  const minors = supportedMinors(base);
-  if (!minors.includes(minorOf(version))) {
-    return `this charm revision runs ZooKeeper ${minors.join(" or ")} on ${base ?? "this base"}, not ${version}`;
-  }
+  const unsupported = unsupportedProblem(version, base);
+  if (unsupported) return unsupported;
   if (!available.includes(version)) {
     const listed = available.length > 0 ? available.join(", ") : "none";
     return `ZooKeeper ${version} is not available from this machine's apt sources (available: ${listed})`;
@@ -153,21 +158,17 @@ function compareMinors(a: string, b: string): number {
 
 /**
  * After a refresh: the version to move to when this revision no longer runs the current one on this
- * base (the newest available supported version), or undefined to keep the current one.
+ * base (the newest supported version apt offers, never an older one), or undefined to keep it.
  */
 export function requiredTarget(
   current: string,
   base: string | undefined,
   available: readonly string[],
-): { readonly version: string } | { readonly problem: string } | undefined {
+): string | undefined {
+  if (!unsupportedProblem(current, base)) return undefined;
   const minors = supportedMinors(base);
-  if (minors.includes(minorOf(current))) return undefined;
-  const candidates = available
+  return available
     .filter((version) => minors.includes(minorOf(version)) && compareDebianVersions(version, current) > 0)
-    .sort(compareDebianVersions);
-  const newest = candidates.at(-1);
-  if (newest) return { version: newest };
-  return {
-    problem: `this charm revision runs ZooKeeper ${minors.join(" or ")} on ${base ?? "this base"}, not ${current}, and apt offers none newer`,
-  };
+    .sort(compareDebianVersions)
+    .at(-1);
 }

@@ -229,3 +229,31 @@ describe("when apt cannot give a unit the ensemble's version", () => {
 function publishVersion(world: CharmWorld, unit: string, version: string): void {
   for (const name of PACKAGES) world.machine(unit).published.get(name)?.push(version);
 }
+
+describe("a ZooKeeper version this revision does not run on the base", () => {
+  it("with no supported version in apt, the application says so on every leader hook; the servers keep running", async () => {
+    const world = new CharmWorld(3);
+    for (const unit of world.unitNames) {
+      const machine = world.machine(unit);
+      machine.write(
+        { path: "/etc/os-release", mode: 0o644, owner: "root", group: "root" },
+        'ID=ubuntu\nVERSION_ID="24.04"\n',
+      );
+      machine.packages.set("zookeeper", "3.8.4-1");
+      machine.packages.set("libzookeeper-java", "3.8.4-1");
+      for (const name of PACKAGES) machine.published.set(name, ["3.8.4-1"]);
+    }
+    for (const unit of world.unitNames) await world.install(unit);
+    await world.joinAll();
+    await world.settle();
+    for (const unit of world.unitNames) await world.expectOk(world.run(unit, "upgrade-charm"));
+    await world.settle();
+    expect(world.appStatus()).toMatchObject({
+      status: "blocked",
+      message:
+        "this charm revision runs ZooKeeper 3.9 on ubuntu@24.04, not 3.8.4-1: run upgrade-zookeeper with a supported version",
+    });
+    for (const unit of world.unitNames) expect(world.status(unit), unit).toMatchObject({ status: "active" });
+    expect(world.membership().split(" ")).toHaveLength(3);
+  });
+});
