@@ -94,9 +94,7 @@ async function preUpgradeCheck(hook: Hook, action: Action, ports: Ports): Promis
     action.fail("Pre-upgrade check failed and cannot safely upgrade: Charm has not finished initialising");
     return;
   }
-  const self = hook.model.unitName;
-  const own = peers.localUnitData(PEER_UNIT_SCHEMA).data;
-  const units = readPeerUnits(peers, self, own.address, false);
+  const units = unitsSeenBy(hook, peers);
   const { cause, leader } = await readiness(hook, ports, units, peers.localAppData(PEER_APP_SCHEMA).data);
   if (cause) {
     action.fail(`Pre-upgrade check failed and cannot safely upgrade: ${cause}`);
@@ -105,6 +103,11 @@ async function preUpgradeCheck(hook: Hook, action: Action, ports: Ports): Promis
   action.setResults({
     result: `ready: ${units.length} units serving and voting, ZooKeeper leader ${leader}`,
   });
+}
+
+/** The units of the peer relation as this unit's action sees them (its own address from its bag). */
+function unitsSeenBy(hook: Hook, peers: Relation): PeerUnit[] {
+  return readPeerUnits(peers, hook.model.unitName, peers.localUnitData(PEER_UNIT_SCHEMA).data.address, false);
 }
 
 /**
@@ -152,8 +155,7 @@ async function upgradeZooKeeper(hook: Hook, action: Action, ports: Ports): Promi
     action.fail("the cluster relation does not exist yet: deploy first, then upgrade");
     return;
   }
-  const self = hook.model.unitName;
-  const units = readPeerUnits(peers, self, peers.localUnitData(PEER_UNIT_SCHEMA).data.address, false);
+  const units = unitsSeenBy(hook, peers);
   const appData = peers.localAppData(PEER_APP_SCHEMA).data;
   const current = appData["zookeeper-version"];
   const rolling = upgradePendingAt(units, current) !== undefined;

@@ -61,13 +61,18 @@ function charmAt(commit: string): string {
   return charm;
 }
 
+/** A client writing as `super` through every unit's server until stopped. */
+function writeThroughout(model: Controller, path: string) {
+  return keepWriting({
+    hosts: liveUnits(model).map((unit) => `${unit.address}:2181`),
+    auth: { username: "super", password: superPassword(model) },
+    path,
+  });
+}
+
 /** The longest write gap while the ZooKeeper leader's JVM is killed (systemd restarts it): one election. */
 async function electionGapMs(): Promise<number> {
-  const writer = await keepWriting({
-    hosts: liveUnits(controller!).map((unit) => `${unit.address}:2181`),
-    auth: { username: "super", password: superPassword(controller!) },
-    path: "/itest/election",
-  });
+  const writer = await writeThroughout(controller!, "/itest/election");
   await new Promise((resolveWait) => setTimeout(resolveWait, 500));
   process.kill(serverPid(controller!, await zookeeperLeader(controller!)), "SIGKILL");
   await new Promise((resolveWait) => setTimeout(resolveWait, 1_000));
@@ -89,11 +94,7 @@ async function refreshWithWriter(
   const credentials = await clientCredentials(controller, "alpha");
   const jvms = new Map(liveUnits(controller).map((unit) => [unit.name, serverPid(controller!, unit.name)]));
   const leaderBefore = await zookeeperLeader(controller);
-  const writer = await keepWriting({
-    hosts: liveUnits(controller).map((unit) => `${unit.address}:2181`),
-    auth: { username: "super", password: superPassword(controller) },
-    path: "/itest/upgrade",
-  });
+  const writer = await writeThroughout(controller, "/itest/upgrade");
   const started = Date.now();
   controller.refresh(APP, target);
   await controller.waitFor({ timeoutMs: 300_000 });
@@ -173,11 +174,7 @@ describe("juju refresh", () => {
     controller = await newModel("60m");
     await controller.deploy(packedCharm(), APP, { numUnits: 3, config: { "heap-size-mb": "192" } });
     await controller.waitFor({ timeoutMs: 300_000 });
-    const writer = await keepWriting({
-      hosts: liveUnits(controller).map((unit) => `${unit.address}:2181`),
-      auth: { username: "super", password: superPassword(controller) },
-      path: "/itest/interrupted",
-    });
+    const writer = await writeThroughout(controller, "/itest/interrupted");
     const rotation = await controller.runAction(`${APP}/leader`, "set-password", { username: "sync" });
     expect(rotation.status).toBe("completed");
     await controller.addUnit(APP, 1);
@@ -249,11 +246,7 @@ describe("upgrade-zookeeper (the package, from a local apt repository the test b
     const model = await deployWithRepository();
     const leaderBefore = await zookeeperLeader(model);
     const jvms = new Map(liveUnits(model).map((unit) => [unit.name, serverPid(model, unit.name)]));
-    const writer = await keepWriting({
-      hosts: liveUnits(model).map((unit) => `${unit.address}:2181`),
-      auth: { username: "super", password: superPassword(model) },
-      path: "/itest/package-upgrade",
-    });
+    const writer = await writeThroughout(model, "/itest/package-upgrade");
     const started = Date.now();
     const { seen } = await statusesDuring(async () => {
       const action = await model.runAction(model.leader(APP)!, "upgrade-zookeeper", { version: good });
@@ -293,11 +286,7 @@ describe("upgrade-zookeeper (the package, from a local apt repository the test b
   it("a broken package stops the roll at its first unit and says so; going back to the installed version resumes", async () => {
     const model = await deployWithRepository();
     const leaderBefore = await zookeeperLeader(model);
-    const writer = await keepWriting({
-      hosts: liveUnits(model).map((unit) => `${unit.address}:2181`),
-      auth: { username: "super", password: superPassword(model) },
-      path: "/itest/broken-upgrade",
-    });
+    const writer = await writeThroughout(model, "/itest/broken-upgrade");
     const started = Date.now();
     const action = await model.runAction(model.leader(APP)!, "upgrade-zookeeper", { version: broken });
     expect(action.status, action.message).toBe("completed");

@@ -146,21 +146,7 @@ describe("upgrade-zookeeper", () => {
 
 describe("a refresh to a revision that no longer runs the installed version", () => {
   it("moves the ensemble to the newest version this revision runs on the base, one unit at a time", async () => {
-    const world = new CharmWorld(3);
-    for (const unit of world.unitNames) {
-      const machine = world.machine(unit);
-      // Ubuntu 24.04, where this revision runs 3.9; the machines came with 3.8.
-      machine.write(
-        { path: "/etc/os-release", mode: 0o644, owner: "root", group: "root" },
-        'ID=ubuntu\nVERSION_ID="24.04"\n',
-      );
-      machine.packages.set("zookeeper", "3.8.4-1");
-      machine.packages.set("libzookeeper-java", "3.8.4-1");
-      for (const name of PACKAGES) machine.published.set(name, ["3.8.4-1", "3.9.1-1", "3.9.2-1"]);
-    }
-    for (const unit of world.unitNames) await world.install(unit);
-    await world.joinAll();
-    await world.settle();
+    const world = await deployedOnUbuntuWith38(["3.8.4-1", "3.9.1-1", "3.9.2-1"]);
     const zkLeader = (await world.zookeeperLeader())!;
     const mark = world.journal.length;
     for (const unit of world.unitNames) {
@@ -226,26 +212,33 @@ describe("when apt cannot give a unit the ensemble's version", () => {
   });
 });
 
+/** Three units on Ubuntu 24.04 (where this revision runs 3.9) that came with 3.8.4-1; apt offers `offered`. */
+async function deployedOnUbuntuWith38(offered: string[]): Promise<CharmWorld> {
+  const world = new CharmWorld(3);
+  for (const unit of world.unitNames) {
+    const machine = world.machine(unit);
+    machine.write(
+      { path: "/etc/os-release", mode: 0o644, owner: "root", group: "root" },
+      'ID=ubuntu\nVERSION_ID="24.04"\n',
+    );
+    for (const name of PACKAGES) {
+      machine.packages.set(name, "3.8.4-1");
+      machine.published.set(name, offered);
+    }
+  }
+  for (const unit of world.unitNames) await world.install(unit);
+  await world.joinAll();
+  await world.settle();
+  return world;
+}
+
 function publishVersion(world: CharmWorld, unit: string, version: string): void {
   for (const name of PACKAGES) world.machine(unit).published.get(name)?.push(version);
 }
 
 describe("a ZooKeeper version this revision does not run on the base", () => {
   it("with no supported version in apt, the application says so on every leader hook; the servers keep running", async () => {
-    const world = new CharmWorld(3);
-    for (const unit of world.unitNames) {
-      const machine = world.machine(unit);
-      machine.write(
-        { path: "/etc/os-release", mode: 0o644, owner: "root", group: "root" },
-        'ID=ubuntu\nVERSION_ID="24.04"\n',
-      );
-      machine.packages.set("zookeeper", "3.8.4-1");
-      machine.packages.set("libzookeeper-java", "3.8.4-1");
-      for (const name of PACKAGES) machine.published.set(name, ["3.8.4-1"]);
-    }
-    for (const unit of world.unitNames) await world.install(unit);
-    await world.joinAll();
-    await world.settle();
+    const world = await deployedOnUbuntuWith38(["3.8.4-1"]);
     for (const unit of world.unitNames) await world.expectOk(world.run(unit, "upgrade-charm"));
     await world.settle();
     expect(world.appStatus()).toMatchObject({
